@@ -1,0 +1,174 @@
+//! Configuration: `aloe.toml`, overridden by `ALOE_*` environment variables, overridden by
+//! command-line flags. No file at all is the embedded default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The file read from the working directory when no `--config` is given.
+pub const DEFAULT_CONFIG_FILE: &str = "aloe.toml";
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file named by `--config` is missing or unreadable.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file or an environment variable does not fit the schema.
+    #[error("invalid configuration{origin}: {message}")]
+    Invalid {
+        /// Where the bad value came from.
+        origin: String,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+}
+
+/// All of Aloe's settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address of the PostgreSQL listener.
+    pub listen: SocketAddr,
+    /// Root folder of the local lake (the zones live below it).
+    pub data_dir: PathBuf,
+    /// The database name clients connect to.
+    pub database: String,
+    /// Serve the built-in demo data set in schema `gen`.
+    pub demo: bool,
+    /// Most client connections at once; more are refused with SQLSTATE 53300.
+    pub max_connections: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 5433)),
+            data_dir: PathBuf::from("data"),
+            database: "aloe".into(),
+            demo: true,
+            max_connections: 100,
+        }
+    }
+}
+
+impl Config {
+    /// Loads `path`, or `aloe.toml` if present, or the defaults; then applies `ALOE_*`
+    /// variables from `env`.
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let (text, origin) = match path {
+            Some(p) => (
+                std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.to_owned(),
+                    source,
+                })?,
+                format!(" in {}", p.display()),
+            ),
+            None => match std::fs::read_to_string(DEFAULT_CONFIG_FILE) {
+                Ok(t) => (t, format!(" in {DEFAULT_CONFIG_FILE}")),
+                Err(_) => (String::new(), String::new()),
+            },
+        };
+        let mut table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Invalid {
+                    origin: origin.clone(),
+                    message: e.to_string(),
+                })?;
+        for (name, value) in env {
+            let Some(key) = name.strip_prefix("ALOE_") else {
+                continue;
+            };
+            if key == "LOG" {
+                continue;
+            }
+            set_path(&mut table, &key.to_ascii_lowercase(), &value);
+        }
+        table
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid {
+                origin: if origin.is_empty() {
+                    " (from ALOE_* variables)".into()
+                } else {
+                    format!("{origin} or ALOE_* variables")
+                },
+                message: e.to_string(),
+            })
+    }
+}
+
+/// Sets `a__b` to the value, reading it as TOML when it parses (numbers, booleans, arrays)
+/// and as a string otherwise, so `ALOE_DEMO=false` and `ALOE_LISTEN=0.0.0.0:5433` both work.
+fn set_path(table: &mut toml::Table, key: &str, raw: &str) {
+    let value = format!("v = {raw}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()));
+    let mut parts = key.split("__").peekable();
+    let mut current = table;
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            current.insert(part.to_owned(), value);
+            return;
+        }
+        let entry = current
+            .entry(part.to_owned())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if !entry.is_table() {
+            *entry = toml::Value::Table(toml::Table::new());
+        }
+        current = entry.as_table_mut().expect("just made a table");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("ALOE_LISTEN", "127.0.0.1:7000"),
+                ("ALOE_DEMO", "false"),
+                ("PATH", "/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 7000);
+        assert!(!c.demo);
+        assert_eq!(c.database, "aloe");
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let e = Config::load(None, env(&[("ALOE_MAX_CONNECTIONS", "many")])).unwrap_err();
+        assert!(e.to_string().contains("max_connections"), "{e}");
+        let e = Config::load(None, env(&[("ALOE_NO_SUCH_KEY", "1")])).unwrap_err();
+        assert!(e.to_string().contains("no_such_key"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_named_file_is_an_error() {
+        let e = Config::load(Some(Path::new("does/not/exist.toml")), env(&[])).unwrap_err();
+        assert!(matches!(e, ConfigError::Read { .. }));
+    }
+}

@@ -1,0 +1,75 @@
+//! The engine side of the seam between the wire protocol and DataFusion: one shared catalog
+//! and runtime, one [`Session`] per connection, statements in, Arrow streams or tags out.
+
+mod cursor;
+pub mod error;
+mod outcome;
+pub mod parse;
+mod session;
+pub mod settings;
+mod show;
+mod stream;
+mod types;
+
+use std::sync::Arc;
+
+use datafusion::catalog::{
+    CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList,
+    MemorySchemaProvider, SchemaProvider,
+};
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+
+pub use error::{EngineError, EngineResult};
+pub use outcome::{Outcome, Prepared, TxStatus};
+pub use session::Session;
+
+/// The state every session shares: catalog, runtime (memory pool, object stores).
+#[derive(Debug)]
+pub struct Engine {
+    /// Catalogs shared by all sessions; a table created on one connection is seen by all.
+    catalogs: Arc<dyn CatalogProviderList>,
+    /// One runtime (memory pool, disk manager, object stores) for all queries.
+    runtime: Arc<RuntimeEnv>,
+    /// The database (catalog) name clients connect to.
+    database: String,
+}
+
+impl Engine {
+    /// An engine whose catalog `database` holds an empty `public` schema.
+    pub fn new(database: &str) -> EngineResult<Self> {
+        let catalog = MemoryCatalogProvider::new();
+        catalog.register_schema("public", Arc::new(MemorySchemaProvider::new()))?;
+        let catalogs = Arc::new(MemoryCatalogProviderList::new());
+        catalogs.register_catalog(database.to_owned(), Arc::new(catalog));
+        let runtime = RuntimeEnvBuilder::new().build_arc()?;
+        Ok(Self {
+            catalogs,
+            runtime,
+            database: database.to_owned(),
+        })
+    }
+
+    /// The database name (the DataFusion catalog) sessions work in.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// Adds (or replaces) a schema of the shared catalog.
+    pub fn register_schema(&self, name: &str, schema: Arc<dyn SchemaProvider>) -> EngineResult<()> {
+        let catalog = self
+            .catalogs
+            .catalog(&self.database)
+            .expect("the engine's own catalog is registered in Engine::new");
+        catalog.register_schema(name, schema)?;
+        Ok(())
+    }
+
+    /// A new session over the shared catalog, with the client's startup parameters applied.
+    pub fn session(
+        &self,
+        user: &str,
+        startup: &std::collections::BTreeMap<String, String>,
+    ) -> Session {
+        Session::new(self, user, startup)
+    }
+}

@@ -1,0 +1,73 @@
+//! What a statement gives back across the seam: rows as an Arrow stream, or a command tag.
+
+use super::parse::Parsed;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::SendableRecordBatchStream;
+
+use super::settings::Reported;
+
+/// The transaction state of the connection, as ReadyForQuery reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxStatus {
+    /// Not in a transaction block ('I').
+    Idle,
+    /// In a transaction block ('T').
+    InBlock,
+    /// In a failed transaction block, until ROLLBACK ('E').
+    Failed,
+}
+
+/// The result of executing one statement.
+pub enum Outcome {
+    /// Rows to stream to the client; `tag` is the command word of CommandComplete.
+    Rows {
+        /// Result columns.
+        schema: SchemaRef,
+        /// The rows, produced lazily as the client reads them.
+        stream: SendableRecordBatchStream,
+        /// `SELECT`, `FETCH`, `SHOW`, ...; the row count is appended when sent.
+        tag: &'static str,
+        /// Whether a BINARY cursor asked for binary results.
+        binary: bool,
+    },
+    /// A statement without rows, with its complete tag (`CREATE TABLE`, `INSERT 0 3`).
+    Command {
+        /// The complete CommandComplete tag.
+        tag: String,
+        /// Settings the client must be told of (ParameterStatus), in order.
+        reported: Reported,
+    },
+    /// The statement opened a transaction block.
+    Begin,
+    /// The statement closed the transaction block; the tag is COMMIT or ROLLBACK.
+    End {
+        /// `COMMIT` or `ROLLBACK` (a COMMIT of a failed block answers ROLLBACK).
+        tag: &'static str,
+    },
+}
+
+impl Outcome {
+    /// A plain command tag with nothing to report.
+    pub fn command(tag: impl Into<String>) -> Self {
+        Outcome::Command {
+            tag: tag.into(),
+            reported: vec![],
+        }
+    }
+}
+
+/// A statement parsed (and, for queries, planned) once for the extended protocol.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The original SQL text, for logs and errors.
+    pub sql: String,
+    /// The parsed statement; re-planned at execution so catalog changes are seen.
+    pub statement: Parsed,
+    /// The plan made at Parse time, for describing parameters and results.
+    pub plan: Option<LogicalPlan>,
+    /// Parameter types inferred from the plan ($1 first).
+    pub param_types: Vec<Option<DataType>>,
+    /// The result columns, when the statement returns rows.
+    pub schema: Option<SchemaRef>,
+}

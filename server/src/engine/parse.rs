@@ -1,0 +1,93 @@
+//! SQL text to statements, in PostgreSQL's dialect, with the few statements sqlparser lacks.
+
+use datafusion::sql::parser::{DFParserBuilder, Statement as DFStatement};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::keywords::Keyword;
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer, Word};
+
+use super::error::{EngineError, EngineResult};
+
+/// One statement of a query string.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The statement as DataFusion's parser understands it.
+    pub statement: DFStatement,
+    /// `MOVE` parses as `FETCH`; this says which one the client wrote.
+    pub is_move: bool,
+}
+
+/// Parses a query string into its statements; empty and comment-only text gives none.
+pub fn parse(sql: &str) -> EngineResult<Vec<Parsed>> {
+    let dialect = PostgreSqlDialect {};
+    let mut tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| EngineError::syntax(format!("syntax error: {e}")))?;
+
+    // sqlparser has no MOVE; it is FETCH without the rows, so parse it as FETCH and remember.
+    let mut moves = Vec::new();
+    let mut at_start = true;
+    for t in tokens.iter_mut() {
+        match &t.token {
+            Token::Whitespace(_) => {}
+            Token::SemiColon => at_start = true,
+            Token::Word(w) if at_start => {
+                at_start = false;
+                let is_move = w.quote_style.is_none() && w.value.eq_ignore_ascii_case("move");
+                if is_move {
+                    t.token = Token::Word(Word {
+                        value: "FETCH".into(),
+                        quote_style: None,
+                        keyword: Keyword::FETCH,
+                    });
+                }
+                moves.push(is_move);
+            }
+            _ if at_start => {
+                at_start = false;
+                moves.push(false);
+            }
+            _ => {}
+        }
+    }
+
+    let statements = DFParserBuilder::new(tokens)
+        .with_dialect(&dialect)
+        .build()
+        .map_err(EngineError::from)?
+        .parse_statements()
+        .map_err(EngineError::from)?;
+    Ok(statements
+        .into_iter()
+        .enumerate()
+        .map(|(i, statement)| Parsed {
+            statement,
+            is_move: moves.get(i).copied().unwrap_or(false),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_comment_only_text_has_no_statements() {
+        assert!(parse("").unwrap().is_empty());
+        assert!(parse(" ; ;").unwrap().is_empty());
+        assert!(parse("-- ping").unwrap().is_empty());
+    }
+
+    #[test]
+    fn move_is_fetch_marked() {
+        let p = parse("SELECT 1; MOVE 5 IN c; FETCH 2 FROM c").unwrap();
+        assert_eq!(
+            p.iter().map(|s| s.is_move).collect::<Vec<_>>(),
+            vec![false, true, false]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_42601() {
+        assert_eq!(parse("SELEC 1").unwrap_err().code, "42601");
+    }
+}

@@ -1,0 +1,730 @@
+//! One connection's session: its own DataFusion context, settings, transaction and cursors
+//! over the engine's shared catalog and runtime. A SET here never changes another session.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use datafusion::arrow::array::{Array, UInt64Array};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ParamValues;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::logical_expr::{DdlStatement, Expr, LogicalPlan, WriteOp};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::parser::{ResetStatement, Statement as DFStatement};
+use datafusion::sql::sqlparser::ast::{
+    CloseCursor, Declare, Expr as SqlExpr, FetchDirection, Ident, Set, Statement,
+    TransactionAccessMode, TransactionIsolationLevel, TransactionMode, Value,
+};
+use tokio::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+use super::Engine;
+use super::cursor::{Cursor, Cursors};
+use super::error::{EngineError, EngineResult, sqlstate};
+use super::outcome::{Outcome, Prepared, TxStatus};
+use super::parse::{Parsed, parse};
+use super::settings::{Reported, Settings};
+use super::show::{batches_stream, text_schema, text_table};
+use super::stream::Guard;
+
+/// One client's session.
+pub struct Session {
+    /// This session's own DataFusion context over the shared catalog and runtime.
+    ctx: SessionContext,
+    /// PostgreSQL settings (search_path, TimeZone, ...), this session's only.
+    settings: Mutex<Settings>,
+    /// Open cursors; async lock because FETCH holds it while rows are produced.
+    cursors: tokio::sync::Mutex<Cursors>,
+    /// Cancels the statement running now; replaced at each statement.
+    current: Mutex<CancellationToken>,
+    /// The open transaction block was started READ ONLY.
+    read_only_tx: AtomicBool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").finish_non_exhaustive()
+    }
+}
+
+fn not_in_failed_block() -> EngineError {
+    EngineError::new(
+        sqlstate::IN_FAILED_SQL_TRANSACTION,
+        "current transaction is aborted, commands ignored until end of transaction block",
+    )
+}
+
+impl Session {
+    pub(super) fn new(engine: &Engine, user: &str, startup: &BTreeMap<String, String>) -> Self {
+        let config = SessionConfig::new()
+            .with_default_catalog_and_schema(&engine.database, "public")
+            .with_create_default_catalog_and_schema(false)
+            .with_information_schema(true);
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(engine.runtime.clone())
+            .with_catalog_list(engine.catalogs.clone())
+            .with_default_features()
+            .with_type_planner(std::sync::Arc::new(super::types::PgTypePlanner))
+            .build();
+        let session = Self {
+            ctx: SessionContext::new_with_state(state),
+            settings: Mutex::new(Settings::new(user, startup)),
+            cursors: tokio::sync::Mutex::new(Cursors::default()),
+            current: Mutex::new(CancellationToken::new()),
+            read_only_tx: AtomicBool::new(false),
+        };
+        session.apply_settings();
+        session
+    }
+
+    /// The settings reported to the client at startup (ParameterStatus).
+    pub fn reported_settings(&self) -> Reported {
+        self.settings.lock().expect("settings lock").reported()
+    }
+
+    /// Stops the statement running now, if any (a CancelRequest).
+    pub fn cancel(&self) {
+        self.current.lock().expect("cancel lock").cancel();
+    }
+
+    fn begin_statement(&self) -> Guard {
+        let token = CancellationToken::new();
+        *self.current.lock().expect("cancel lock") = token.clone();
+        let ms = self
+            .settings
+            .lock()
+            .expect("settings lock")
+            .statement_timeout_ms();
+        Guard {
+            token,
+            deadline: (ms > 0).then(|| Instant::now() + Duration::from_millis(ms)),
+        }
+    }
+
+    /// Carries settings that DataFusion also knows into its config.
+    fn apply_settings(&self) {
+        let (tz, path) = {
+            let s = self.settings.lock().expect("settings lock");
+            (s.time_zone().to_owned(), s.search_path())
+        };
+        let state = self.ctx.state_ref();
+        let mut state = state.write();
+        let catalog = state.config_options().catalog.default_catalog.clone();
+        let schema = state
+            .catalog_list()
+            .catalog(&catalog)
+            .and_then(|c| path.iter().find(|s| c.schema(s).is_some()).cloned())
+            .unwrap_or_else(|| "public".to_owned());
+        let options = state.config_mut().options_mut();
+        options.execution.time_zone = Some(tz);
+        options.catalog.default_schema = schema;
+    }
+
+    /// Parses a query string into its statements.
+    pub fn parse(&self, sql: &str) -> EngineResult<Vec<Parsed>> {
+        parse(sql)
+    }
+
+    /// Parses and plans one statement for the extended protocol; `None` for an empty query.
+    pub async fn prepare(&self, sql: &str) -> EngineResult<Option<Prepared>> {
+        let mut statements = parse(sql)?;
+        if statements.len() > 1 {
+            return Err(EngineError::syntax(
+                "cannot insert multiple commands into a prepared statement",
+            ));
+        }
+        let Some(parsed) = statements.pop() else {
+            return Ok(None);
+        };
+        let mut prepared = Prepared {
+            sql: sql.to_owned(),
+            statement: parsed,
+            plan: None,
+            param_types: vec![],
+            schema: None,
+        };
+        match &prepared.statement.statement {
+            DFStatement::Statement(s) => match s.as_ref() {
+                Statement::ShowVariable { variable } => {
+                    prepared.schema = Some(self.show_schema(variable));
+                }
+                Statement::Fetch { name, .. } if !prepared.statement.is_move => {
+                    let mut cursors = self.cursors.lock().await;
+                    if let Ok(c) = cursors.get(&ident_name(name)) {
+                        prepared.schema = Some(c.schema.clone());
+                    }
+                }
+                s if handled_here(s) => {}
+                _ => self.plan_for_describe(&mut prepared).await?,
+            },
+            DFStatement::Reset(_) => {}
+            _ => self.plan_for_describe(&mut prepared).await?,
+        }
+        Ok(Some(prepared))
+    }
+
+    async fn plan_for_describe(&self, prepared: &mut Prepared) -> EngineResult<()> {
+        let plan = self
+            .ctx
+            .state()
+            .statement_to_plan(prepared.statement.statement.clone())
+            .await?;
+        prepared.param_types = parameter_types(&plan)?;
+        if returns_rows(&plan) {
+            prepared.schema = Some(plan.schema().inner().clone());
+        }
+        prepared.plan = Some(plan);
+        Ok(())
+    }
+
+    /// Executes one statement. `tx` is the connection's transaction state before it.
+    pub async fn execute(
+        &self,
+        parsed: &Parsed,
+        params: Option<ParamValues>,
+        tx: TxStatus,
+    ) -> EngineResult<Outcome> {
+        let guard = self.begin_statement();
+        let statement = &parsed.statement;
+        let ends_block = matches!(statement, DFStatement::Statement(s)
+            if matches!(s.as_ref(), Statement::Commit { .. } | Statement::Rollback { .. }));
+        if tx == TxStatus::Failed && !ends_block {
+            return Err(not_in_failed_block());
+        }
+        let DFStatement::Statement(sql) = statement else {
+            if let DFStatement::Reset(ResetStatement::Variable(name)) = statement {
+                return self.reset(&name.to_string());
+            }
+            return self.run_sql(statement.clone(), params, &guard).await;
+        };
+        match sql.as_ref() {
+            Statement::Set(set) => self.set(set).await,
+            Statement::ShowVariable { variable } => self.show(variable, &guard).await,
+            Statement::StartTransaction { modes, .. } => self.begin(modes),
+            Statement::Commit { .. } => {
+                self.read_only_tx.store(false, Ordering::Relaxed);
+                if tx == TxStatus::Failed {
+                    self.cursors.lock().await.on_rollback();
+                    Ok(Outcome::End { tag: "ROLLBACK" })
+                } else {
+                    self.cursors.lock().await.on_commit();
+                    Ok(Outcome::End { tag: "COMMIT" })
+                }
+            }
+            Statement::Rollback {
+                savepoint: None, ..
+            } => {
+                self.read_only_tx.store(false, Ordering::Relaxed);
+                self.cursors.lock().await.on_rollback();
+                Ok(Outcome::End { tag: "ROLLBACK" })
+            }
+            Statement::Rollback { .. }
+            | Statement::Savepoint { .. }
+            | Statement::ReleaseSavepoint { .. } => Err(EngineError::not_supported(
+                "savepoints are not supported: Aloe has no partial rollback",
+            )),
+            Statement::Declare { stmts } => self.declare(stmts, tx, &guard).await,
+            Statement::Fetch {
+                name, direction, ..
+            } => self.fetch(name, direction, parsed.is_move, &guard).await,
+            Statement::Close { cursor } => {
+                let mut cursors = self.cursors.lock().await;
+                match cursor {
+                    CloseCursor::All => cursors.close_all(),
+                    CloseCursor::Specific { name } => cursors.close(&ident_name(name))?,
+                }
+                Ok(Outcome::command("CLOSE CURSOR"))
+            }
+            Statement::Discard { .. } => {
+                self.cursors.lock().await.close_all();
+                let reported = self.settings.lock().expect("settings lock").reset_all();
+                self.apply_settings();
+                Ok(Outcome::Command {
+                    tag: "DISCARD ALL".into(),
+                    reported,
+                })
+            }
+            Statement::Deallocate { .. } => Ok(Outcome::command("DEALLOCATE")),
+            _ => self.run_sql(statement.clone(), params, &guard).await,
+        }
+    }
+
+    async fn run_sql(
+        &self,
+        statement: DFStatement,
+        params: Option<ParamValues>,
+        guard: &Guard,
+    ) -> EngineResult<Outcome> {
+        let state = self.ctx.state();
+        let plan = guard
+            .run(async { Ok(state.statement_to_plan(statement).await?) })
+            .await?;
+        let plan = match params {
+            Some(p) => plan.with_param_values(p)?,
+            None => plan,
+        };
+        if self.read_only_tx.load(Ordering::Relaxed) && writes(&plan) {
+            return Err(EngineError::new(
+                "25006",
+                "cannot execute a write in a read-only transaction",
+            ));
+        }
+        self.run_plan(plan, guard).await
+    }
+
+    async fn run_plan(&self, plan: LogicalPlan, guard: &Guard) -> EngineResult<Outcome> {
+        let tag = command_tag(&plan);
+        let rows = returns_rows(&plan);
+        let is_set = matches!(
+            &plan,
+            LogicalPlan::Statement(datafusion::logical_expr::Statement::SetVariable(_))
+        );
+        let df = guard
+            .run(async { Ok(self.ctx.execute_logical_plan(plan).await?) })
+            .await?;
+        if rows {
+            let stream = guard.run(async { Ok(df.execute_stream().await?) }).await?;
+            return Ok(Outcome::Rows {
+                schema: stream.schema(),
+                stream: guard.stream(stream),
+                tag: "SELECT",
+                binary: false,
+            });
+        }
+        let batches = guard.run(async { Ok(df.collect().await?) }).await?;
+        if is_set {
+            // A DataFusion setting may be one PostgreSQL also reports (time zone).
+            self.apply_settings();
+        }
+        let tag = match tag {
+            Tag::Counted(word) => format!("{word} {}", affected_rows(&batches)),
+            Tag::Plain(word) => word.to_owned(),
+        };
+        Ok(Outcome::command(tag))
+    }
+
+    async fn set(&self, set: &Set) -> EngineResult<Outcome> {
+        let assignments: Vec<(String, Option<String>)> = match set {
+            Set::SingleAssignment {
+                variable, values, ..
+            } => {
+                let name = variable.to_string();
+                if name.to_ascii_lowercase().starts_with("datafusion.") {
+                    let statement = DFStatement::Statement(Box::new(Statement::Set(set.clone())));
+                    let guard = self.begin_statement();
+                    return self.run_sql(statement, None, &guard).await;
+                }
+                vec![(name, set_value(values))]
+            }
+            Set::SetTimeZone { value, .. } => {
+                vec![("TimeZone".into(), set_value(std::slice::from_ref(value)))]
+            }
+            Set::SetNames { charset_name, .. } => {
+                vec![("client_encoding".into(), Some(charset_name.value.clone()))]
+            }
+            Set::SetTransaction { modes, session, .. } => {
+                let prefix = if *session { "default_" } else { "" };
+                modes
+                    .iter()
+                    .map(|m| match m {
+                        TransactionMode::IsolationLevel(level) => (
+                            format!("{prefix}transaction_isolation"),
+                            Some(isolation_name(level).to_owned()),
+                        ),
+                        TransactionMode::AccessMode(mode) => (
+                            format!("{prefix}transaction_read_only"),
+                            Some(matches!(mode, TransactionAccessMode::ReadOnly).to_string()),
+                        ),
+                    })
+                    .collect()
+            }
+            Set::SetRole { .. } | Set::SetSessionAuthorization(_) => {
+                // Roles arrive with authentication; until then every session has one user.
+                return Ok(Outcome::command("SET"));
+            }
+            other => {
+                return Err(EngineError::not_supported(format!(
+                    "this form of SET is not supported: {other}"
+                )));
+            }
+        };
+        let mut reported = Vec::new();
+        {
+            let mut settings = self.settings.lock().expect("settings lock");
+            for (name, value) in assignments {
+                reported.extend(match value {
+                    Some(v) => settings.set(&name, &v)?,
+                    None => settings.reset(&name)?,
+                });
+            }
+        }
+        self.apply_settings();
+        Ok(Outcome::Command {
+            tag: "SET".into(),
+            reported,
+        })
+    }
+
+    fn reset(&self, name: &str) -> EngineResult<Outcome> {
+        let reported = {
+            let mut settings = self.settings.lock().expect("settings lock");
+            if name.eq_ignore_ascii_case("all") {
+                settings.reset_all()
+            } else {
+                settings.reset(name)?
+            }
+        };
+        self.apply_settings();
+        Ok(Outcome::Command {
+            tag: "RESET".into(),
+            reported,
+        })
+    }
+
+    fn show_name(variable: &[Ident]) -> String {
+        let words: Vec<String> = variable
+            .iter()
+            .map(|i| i.value.to_ascii_lowercase())
+            .collect();
+        match words.join(" ").as_str() {
+            "transaction isolation level" => "transaction_isolation".into(),
+            "time zone" => "TimeZone".into(),
+            "session authorization" => "session_authorization".into(),
+            _ => variable
+                .iter()
+                .map(|i| i.value.clone())
+                .collect::<Vec<_>>()
+                .join("."),
+        }
+    }
+
+    fn show_schema(&self, variable: &[Ident]) -> datafusion::arrow::datatypes::SchemaRef {
+        let name = Self::show_name(variable);
+        if name.eq_ignore_ascii_case("all") {
+            let (schema, _) = text_table(&["name", "setting", "description"], vec![])
+                .expect("an empty text table always builds");
+            return schema;
+        }
+        text_schema(
+            &Settings::canonical(&name)
+                .map(str::to_owned)
+                .unwrap_or(name),
+        )
+    }
+
+    async fn show(&self, variable: &[Ident], guard: &Guard) -> EngineResult<Outcome> {
+        let name = Self::show_name(variable);
+        if name.to_ascii_lowercase().starts_with("datafusion.") {
+            let statement = DFStatement::Statement(Box::new(Statement::ShowVariable {
+                variable: variable.to_vec(),
+            }));
+            return self.run_sql(statement, None, guard).await;
+        }
+        let (schema, stream) = if name.eq_ignore_ascii_case("all") {
+            let mut rows: Vec<Vec<String>> = self
+                .settings
+                .lock()
+                .expect("settings lock")
+                .all()
+                .into_iter()
+                .map(|(n, v, d)| vec![n, v, d])
+                .collect();
+            for entry in self.ctx.state().config_options().entries() {
+                rows.push(vec![
+                    entry.key,
+                    entry.value.unwrap_or_default(),
+                    entry.description.to_owned(),
+                ]);
+            }
+            text_table(&["name", "setting", "description"], rows)?
+        } else {
+            let value = self.settings.lock().expect("settings lock").get(&name)?;
+            let column = Settings::canonical(&name)
+                .map(str::to_owned)
+                .unwrap_or(name);
+            text_table(&[column.as_str()], vec![vec![value]])?
+        };
+        Ok(Outcome::Rows {
+            schema,
+            stream,
+            tag: "SHOW",
+            binary: false,
+        })
+    }
+
+    fn begin(&self, modes: &[TransactionMode]) -> EngineResult<Outcome> {
+        let default_read_only = self
+            .settings
+            .lock()
+            .expect("settings lock")
+            .get("default_transaction_read_only")
+            .is_ok_and(|v| v == "on");
+        let read_only = modes.iter().fold(default_read_only, |ro, m| match m {
+            TransactionMode::AccessMode(TransactionAccessMode::ReadOnly) => true,
+            TransactionMode::AccessMode(TransactionAccessMode::ReadWrite) => false,
+            _ => ro,
+        });
+        self.read_only_tx.store(read_only, Ordering::Relaxed);
+        Ok(Outcome::Begin)
+    }
+
+    async fn declare(
+        &self,
+        stmts: &[Declare],
+        tx: TxStatus,
+        guard: &Guard,
+    ) -> EngineResult<Outcome> {
+        for d in stmts {
+            let Some(query) = &d.for_query else {
+                return Err(EngineError::not_supported(
+                    "DECLARE is supported for cursors only (DECLARE name CURSOR FOR query)",
+                ));
+            };
+            let hold = d.hold.unwrap_or(false);
+            if !hold && tx == TxStatus::Idle {
+                return Err(EngineError::new(
+                    sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                    "DECLARE CURSOR can only be used in transaction blocks",
+                ));
+            }
+            if d.scroll == Some(true) {
+                return Err(EngineError::not_supported(
+                    "SCROLL cursors are not supported: Aloe cursors read forward only",
+                ));
+            }
+            let statement = DFStatement::Statement(Box::new(Statement::Query(query.clone())));
+            let state = self.ctx.state();
+            let plan = guard
+                .run(async { Ok(state.statement_to_plan(statement).await?) })
+                .await?;
+            let df = self.ctx.execute_logical_plan(plan).await?;
+            // The cursor's stream outlives this statement, so it is guarded at each FETCH
+            // rather than by this statement's guard.
+            let stream = df.execute_stream().await?;
+            let name = d.names.first().map(ident_name).unwrap_or_default();
+            let cursor = Cursor::new(stream, hold, d.binary == Some(true), tx != TxStatus::Idle);
+            self.cursors.lock().await.declare(name, cursor)?;
+        }
+        Ok(Outcome::command("DECLARE CURSOR"))
+    }
+
+    async fn fetch(
+        &self,
+        name: &Ident,
+        direction: &FetchDirection,
+        is_move: bool,
+        guard: &Guard,
+    ) -> EngineResult<Outcome> {
+        let limit = fetch_count(direction)?;
+        let mut cursors = self.cursors.lock().await;
+        let cursor = cursors.get(&ident_name(name))?;
+        let batches = cursor.take(limit, guard).await?;
+        if is_move {
+            let n: usize = batches.iter().map(|b| b.num_rows()).sum();
+            return Ok(Outcome::command(format!("MOVE {n}")));
+        }
+        let schema = cursor.schema.clone();
+        Ok(Outcome::Rows {
+            schema: schema.clone(),
+            stream: batches_stream(schema, batches),
+            tag: "FETCH",
+            binary: cursor.binary,
+        })
+    }
+}
+
+/// Statements this module answers itself rather than DataFusion.
+fn handled_here(s: &Statement) -> bool {
+    matches!(
+        s,
+        Statement::Set(_)
+            | Statement::StartTransaction { .. }
+            | Statement::Commit { .. }
+            | Statement::Rollback { .. }
+            | Statement::Savepoint { .. }
+            | Statement::ReleaseSavepoint { .. }
+            | Statement::Declare { .. }
+            | Statement::Fetch { .. }
+            | Statement::Close { .. }
+            | Statement::Discard { .. }
+            | Statement::Deallocate { .. }
+    )
+}
+
+/// PostgreSQL folds unquoted names to lower case.
+fn ident_name(i: &Ident) -> String {
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_ascii_lowercase()
+    }
+}
+
+fn isolation_name(level: &TransactionIsolationLevel) -> &'static str {
+    match level {
+        TransactionIsolationLevel::ReadUncommitted => "read uncommitted",
+        TransactionIsolationLevel::ReadCommitted => "read committed",
+        TransactionIsolationLevel::RepeatableRead => "repeatable read",
+        _ => "serializable",
+    }
+}
+
+/// The value of `SET x = ...` as text; `None` for DEFAULT.
+fn set_value(values: &[SqlExpr]) -> Option<String> {
+    let parts: Vec<String> = values
+        .iter()
+        .map(|v| match v {
+            SqlExpr::Value(v) => match &v.value {
+                Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => s.clone(),
+                other => other.to_string(),
+            },
+            SqlExpr::Identifier(i) => i.value.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    if parts.len() == 1 && parts[0].eq_ignore_ascii_case("default") {
+        return None;
+    }
+    Some(parts.join(", "))
+}
+
+/// How many rows a FETCH direction asks for (`None` = all); Aloe cursors only go forward.
+fn fetch_count(direction: &FetchDirection) -> EngineResult<Option<usize>> {
+    let count =
+        |v: &datafusion::sql::sqlparser::ast::ValueWithSpan| -> EngineResult<Option<usize>> {
+            let text = v.value.to_string();
+            match text.parse::<i64>() {
+                Ok(n) if n >= 0 => Ok(Some(n as usize)),
+                Ok(_) => Err(backward()),
+                Err(_) => Err(EngineError::syntax(format!("invalid FETCH count: {text}"))),
+            }
+        };
+    match direction {
+        FetchDirection::Next => Ok(Some(1)),
+        FetchDirection::Count { limit } => count(limit),
+        FetchDirection::Forward { limit: Some(limit) } => count(limit),
+        FetchDirection::Forward { limit: None } => Ok(Some(1)),
+        FetchDirection::All | FetchDirection::ForwardAll => Ok(None),
+        _ => Err(backward()),
+    }
+}
+
+fn backward() -> EngineError {
+    EngineError::new(
+        "55000",
+        "cursor can only scan forward: Aloe cursors do not support backward or absolute positioning",
+    )
+}
+
+/// Parameter types by position ($1 first), from the plan, with placeholders that sit
+/// directly in a CAST taking the cast's type, and text where nothing says otherwise (as
+/// PostgreSQL does for an unknown-typed parameter).
+fn parameter_types(plan: &LogicalPlan) -> EngineResult<Vec<Option<DataType>>> {
+    let inferred = plan.get_parameter_types()?;
+    let mut from_casts: HashMap<String, DataType> = HashMap::new();
+    plan.apply_with_subqueries(|p| {
+        p.apply_expressions(|e| {
+            e.apply(|e| {
+                if let Expr::Cast(c) = e
+                    && let Expr::Placeholder(ph) = c.expr.as_ref()
+                {
+                    from_casts.insert(ph.id.clone(), c.field.data_type().clone());
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    })?;
+    let count = inferred
+        .keys()
+        .chain(from_casts.keys())
+        .filter_map(|k| k.trim_start_matches('$').parse::<usize>().ok())
+        .max()
+        .unwrap_or(0);
+    Ok((1..=count)
+        .map(|i| {
+            let id = format!("${i}");
+            inferred
+                .get(&id)
+                .cloned()
+                .flatten()
+                .or_else(|| from_casts.get(&id).cloned())
+                .or(Some(DataType::Utf8))
+        })
+        .collect())
+}
+
+/// Whether the plan produces rows for the client (a query), rather than a command tag.
+fn returns_rows(plan: &LogicalPlan) -> bool {
+    !matches!(
+        plan,
+        LogicalPlan::Ddl(_) | LogicalPlan::Dml(_) | LogicalPlan::Copy(_)
+    ) && !matches!(
+        plan,
+        LogicalPlan::Statement(s) if !matches!(s, datafusion::logical_expr::Statement::Execute(_))
+    )
+}
+
+/// Whether the plan changes data or the catalog.
+fn writes(plan: &LogicalPlan) -> bool {
+    matches!(
+        plan,
+        LogicalPlan::Ddl(_) | LogicalPlan::Dml(_) | LogicalPlan::Copy(_)
+    )
+}
+
+enum Tag {
+    Counted(&'static str),
+    Plain(&'static str),
+}
+
+fn command_tag(plan: &LogicalPlan) -> Tag {
+    match plan {
+        LogicalPlan::Dml(dml) => match dml.op {
+            WriteOp::Insert(_) => Tag::Counted("INSERT 0"),
+            WriteOp::Delete => Tag::Counted("DELETE"),
+            WriteOp::Update => Tag::Counted("UPDATE"),
+            WriteOp::Ctas => Tag::Counted("SELECT"),
+            WriteOp::Truncate => Tag::Plain("TRUNCATE TABLE"),
+            _ => Tag::Counted("MERGE"),
+        },
+        LogicalPlan::Copy(_) => Tag::Counted("COPY"),
+        LogicalPlan::Ddl(ddl) => Tag::Plain(match ddl {
+            DdlStatement::CreateExternalTable(_) | DdlStatement::CreateMemoryTable(_) => {
+                "CREATE TABLE"
+            }
+            DdlStatement::CreateView(_) => "CREATE VIEW",
+            DdlStatement::CreateCatalogSchema(_) => "CREATE SCHEMA",
+            DdlStatement::CreateCatalog(_) => "CREATE DATABASE",
+            DdlStatement::CreateIndex(_) => "CREATE INDEX",
+            DdlStatement::DropTable(_) => "DROP TABLE",
+            DdlStatement::DropView(_) => "DROP VIEW",
+            DdlStatement::DropCatalogSchema(_) => "DROP SCHEMA",
+            DdlStatement::CreateFunction(_) => "CREATE FUNCTION",
+            DdlStatement::DropFunction(_) => "DROP FUNCTION",
+        }),
+        LogicalPlan::Statement(s) => Tag::Plain(match s {
+            datafusion::logical_expr::Statement::SetVariable(_) => "SET",
+            datafusion::logical_expr::Statement::ResetVariable(_) => "RESET",
+            datafusion::logical_expr::Statement::Prepare(_) => "PREPARE",
+            datafusion::logical_expr::Statement::Deallocate(_) => "DEALLOCATE",
+            _ => "SELECT",
+        }),
+        _ => Tag::Plain("SELECT"),
+    }
+}
+
+/// The row count a DML plan reports in its single `count` column.
+fn affected_rows(batches: &[datafusion::arrow::record_batch::RecordBatch]) -> u64 {
+    batches
+        .iter()
+        .filter_map(|b| {
+            (b.num_columns() > 0)
+                .then(|| b.column(0).as_any().downcast_ref::<UInt64Array>().cloned())
+                .flatten()
+        })
+        .map(|a| (0..a.len()).map(|i| a.value(i)).sum::<u64>())
+        .sum()
+}

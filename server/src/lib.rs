@@ -1,0 +1,8 @@
+//! Aloe's server: configuration, the engine (sessions over DataFusion) and the PostgreSQL
+//! wire front end.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod serve;
+pub mod wire;

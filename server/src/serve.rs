@@ -1,0 +1,88 @@
+//! `aloe serve`: prepares the lake folder and the catalog, then runs the listener until a
+//! shutdown signal.
+
+use std::sync::Arc;
+
+use aloe_connectors::generate::demo_schema;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::engine::{Engine, EngineError};
+use crate::wire::{ServerOptions, serve};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The listen address is not on loopback and no authentication is configured.
+    #[error(
+        "refusing to listen on {0} without authentication: only loopback addresses \
+         (127.0.0.1, ::1) may serve without passwords; listen on loopback or configure users"
+    )]
+    Unprotected(std::net::SocketAddr),
+    /// The lake folder cannot be created.
+    #[error("cannot create the lake folder {path}: {source}")]
+    Lake {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The catalog could not be built.
+    #[error("cannot build the catalog: {0}")]
+    Catalog(#[from] EngineError),
+    /// The address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The zones of the lake, one folder each under the data folder.
+pub const ZONES: [&str; 3] = ["bronze", "silver", "gold"];
+
+/// Starts the server and returns once `shutdown` fires.
+pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), StartError> {
+    if !config.listen.ip().is_loopback() {
+        return Err(StartError::Unprotected(config.listen));
+    }
+    for zone in ZONES {
+        let path = config.data_dir.join(zone);
+        std::fs::create_dir_all(&path).map_err(|source| StartError::Lake { path, source })?;
+    }
+    let engine = Arc::new(Engine::new(&config.database)?);
+    if config.demo {
+        engine.register_schema("gen", demo_schema().map_err(EngineError::from)?)?;
+    }
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    // Tests and scripts read this line to learn the port when they asked for port 0.
+    println!("aloe listening on {addr}");
+    println!(
+        "connect with: psql \"host={} port={} user=aloe dbname={}\"",
+        addr.ip(),
+        addr.port(),
+        config.database
+    );
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), "serving");
+    let options = ServerOptions {
+        max_connections: config.max_connections,
+    };
+    serve(listener, engine, options, shutdown)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })
+}

@@ -1,0 +1,47 @@
+//! Arrow results as PostgreSQL rows, encoded by arrow-pg in text or binary per column.
+
+use std::sync::Arc;
+
+use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch};
+use datafusion::arrow::datatypes::Schema;
+use datafusion::physical_plan::SendableRecordBatchStream;
+use futures::{StreamExt, stream};
+use pgwire::api::portal::Format;
+use pgwire::api::results::{FieldInfo, QueryResponse};
+use pgwire::error::PgWireResult;
+use pgwire::messages::data::{FieldDescription, RowDescription};
+
+use super::errors::df_to_pg;
+
+/// Column descriptions of a result in the formats the client asked for.
+pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Arc<Vec<FieldInfo>>> {
+    Ok(Arc::new(arrow_schema_to_pg_fields(schema, format, None)?))
+}
+
+/// The RowDescription message for these fields.
+pub fn row_description(fields: &[FieldInfo]) -> RowDescription {
+    RowDescription::new(fields.iter().map(FieldDescription::from).collect())
+}
+
+/// A lazily encoded row stream: each Arrow batch becomes rows only when the client reads it,
+/// so memory holds one batch at a time whatever the size of the result.
+pub fn query_response(
+    fields: Arc<Vec<FieldInfo>>,
+    batches: SendableRecordBatchStream,
+    tag: &str,
+) -> QueryResponse {
+    let row_fields = fields.clone();
+    let rows = batches
+        .map(move |batch| match batch {
+            Ok(batch) => {
+                let rows: Box<dyn Iterator<Item = _> + Send> =
+                    encode_recordbatch(row_fields.clone(), batch);
+                stream::iter(rows).left_stream()
+            }
+            Err(e) => stream::iter(std::iter::once(Err(df_to_pg(e)))).right_stream(),
+        })
+        .flatten();
+    let mut response = QueryResponse::new(fields, rows);
+    response.set_command_tag(tag);
+    response
+}

@@ -1,0 +1,131 @@
+//! The extended query protocol: Parse plans once (for Describe), Bind decodes parameters in
+//! text or binary, Execute streams the portal and honours the row limit (PortalSuspended).
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use arrow_pg::datatypes::df::deserialize_parameters;
+use arrow_pg::datatypes::into_pg_type;
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::DataType;
+use futures::{Sink, SinkExt};
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::ExtendedQueryHandler;
+use pgwire::api::results::{FieldInfo, Response, Tag};
+use pgwire::api::stmt::QueryParser;
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::startup::ParameterStatus;
+
+use super::encode::{fields, query_response};
+use super::errors::to_pg;
+use super::{Frontend, session_of, to_tx};
+use crate::engine::{Outcome, Prepared};
+
+/// Turns Parse messages into planned statements of the connection's session.
+#[derive(Debug, Default)]
+pub struct Parser;
+
+#[async_trait]
+impl QueryParser for Parser {
+    type Statement = Prepared;
+
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Option<Prepared>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let session = session_of(client)?;
+        session.prepare(sql).await.map_err(to_pg)
+    }
+
+    fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
+        stmt.param_types
+            .iter()
+            .map(|t| match t {
+                Some(t) => into_pg_type(t),
+                None => Ok(Type::UNKNOWN),
+            })
+            .collect()
+    }
+
+    fn get_result_schema(
+        &self,
+        stmt: &Prepared,
+        format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        match &stmt.schema {
+            Some(schema) => Ok(fields(schema, format.unwrap_or(&Format::UnifiedText))?
+                .as_ref()
+                .clone()),
+            None => Ok(vec![]),
+        }
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for Frontend {
+    type Statement = Prepared;
+    type QueryParser = Parser;
+
+    fn query_parser(&self) -> Arc<Parser> {
+        self.parser.clone()
+    }
+
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Prepared>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let session = session_of(client)?;
+        let prepared = &portal.statement.statement;
+        let params = if portal.parameter_len() > 0 {
+            let types: Vec<Option<&DataType>> =
+                prepared.param_types.iter().map(Option::as_ref).collect();
+            Some(deserialize_parameters(portal, &types)?)
+        } else {
+            None
+        };
+        let tx = to_tx(client.transaction_status());
+        let outcome = session
+            .execute(&prepared.statement, params, tx)
+            .await
+            .map_err(to_pg)?;
+        Ok(match outcome {
+            Outcome::Rows {
+                schema,
+                stream,
+                tag,
+                ..
+            } => {
+                let fields = fields(&schema, &portal.result_column_format)?;
+                Response::Query(query_response(fields, stream, tag))
+            }
+            Outcome::Command { tag, reported } => {
+                for (name, value) in reported {
+                    client
+                        .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+                            name, value,
+                        )))
+                        .await?;
+                }
+                Response::Execution(Tag::new(&tag))
+            }
+            Outcome::Begin => Response::TransactionStart(Tag::new("BEGIN")),
+            Outcome::End { tag } => Response::TransactionEnd(Tag::new(tag)),
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! The PostgreSQL front end: accepts connections, runs the protocol, and hands statements to
+//! the engine's sessions.
+
+mod cancel;
+mod connection;
+mod encode;
+mod errors;
+mod extended;
+mod simple;
+mod startup;
+
+use std::sync::Arc;
+
+use pgwire::api::{ClientInfo, RandomPidSecretKeyGenerator};
+use pgwire::error::PgWireResult;
+use pgwire::messages::response::TransactionStatus;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+
+use crate::engine::{Engine, Session, TxStatus};
+
+/// Everything a connection's protocol handlers share.
+pub struct Frontend {
+    /// The engine whose sessions run the statements.
+    engine: Arc<Engine>,
+    /// Sessions by BackendKeyData, for CancelRequest.
+    registry: Arc<cancel::Registry>,
+    /// Process ids and secret keys for BackendKeyData.
+    keys: RandomPidSecretKeyGenerator,
+    /// The extended protocol's statement parser.
+    parser: Arc<extended::Parser>,
+}
+
+/// The session a connection's startup created.
+fn session_of<C: ClientInfo + ?Sized>(client: &C) -> PgWireResult<Arc<Session>> {
+    client
+        .session_extensions()
+        .get::<Arc<Session>>()
+        .map(|s| s.as_ref().clone())
+        .ok_or_else(|| errors::fatal("08P01", "no session: the startup phase did not complete"))
+}
+
+fn to_tx(status: TransactionStatus) -> TxStatus {
+    match status {
+        TransactionStatus::Idle => TxStatus::Idle,
+        TransactionStatus::Transaction => TxStatus::InBlock,
+        TransactionStatus::Error => TxStatus::Failed,
+    }
+}
+
+fn from_tx(tx: TxStatus) -> TransactionStatus {
+    match tx {
+        TxStatus::Idle => TransactionStatus::Idle,
+        TxStatus::InBlock => TransactionStatus::Transaction,
+        TxStatus::Failed => TransactionStatus::Error,
+    }
+}
+
+/// Settings of the listener.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Most connections served at once; more are refused with 53300.
+    pub max_connections: usize,
+}
+
+/// Accepts connections until `shutdown` turns true, each in its own task.
+pub async fn serve(
+    listener: TcpListener,
+    engine: Arc<Engine>,
+    options: ServerOptions,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let frontend = Arc::new(Frontend {
+        engine,
+        registry: Arc::new(cancel::Registry::default()),
+        keys: RandomPidSecretKeyGenerator::default(),
+        parser: Arc::new(extended::Parser),
+    });
+    let slots = Arc::new(Semaphore::new(options.max_connections));
+    loop {
+        let (socket, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Running out of file descriptors is transient; keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => break,
+        };
+        let permit = slots.clone().try_acquire_owned().ok();
+        let frontend = frontend.clone();
+        tokio::spawn(async move {
+            connection::run(socket, peer, frontend, permit.is_some()).await;
+            drop(permit);
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! Starts the real `aloe` binary on a free port in a scratch folder and connects clients.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tokio_postgres::{Client, NoTls};
+
+/// A running server; killed when dropped.
+pub struct Server {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its working directory (the lake lives below it); removed when the server is dropped.
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// The embedded default on a free loopback port.
+    pub fn start() -> Server {
+        Self::start_with(&[])
+    }
+
+    /// The embedded default plus extra `aloe serve` flags.
+    pub fn start_with(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("scratch folder");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_aloe"));
+        cmd.arg("serve")
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("ALOE_") {
+                cmd.env_remove(k);
+            }
+        }
+        let mut child = cmd.spawn().expect("start aloe");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("aloe listening on ") {
+                    let _ = tx.send(addr.parse::<SocketAddr>().expect("address"));
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("aloe did not report its address within 60 s");
+        Server {
+            child,
+            addr,
+            _dir: dir,
+        }
+    }
+
+    /// libpq-style connection string.
+    pub fn conninfo(&self) -> String {
+        format!(
+            "host={} port={} user=aloe dbname=aloe",
+            self.addr.ip(),
+            self.addr.port()
+        )
+    }
+
+    /// A tokio-postgres client; its connection task runs in the background.
+    pub async fn connect(&self) -> Client {
+        let (client, connection) = tokio_postgres::connect(&self.conninfo(), NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        client
+    }
+
+    /// Runs psql with these arguments against the server.
+    pub fn psql(&self, args: &[&str]) -> Output {
+        Command::new("psql")
+            .arg(self.conninfo())
+            .args(["-X", "-v", "ON_ERROR_STOP=1"])
+            .args(args)
+            .output()
+            .expect("psql is installed (the test command installs it)")
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("wait").is_none()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The SQLSTATE of a failed tokio-postgres call.
+pub fn sqlstate(e: &tokio_postgres::Error) -> String {
+    e.code()
+        .map(|c| c.code().to_owned())
+        .unwrap_or_else(|| format!("no SQLSTATE: {e}"))
+}

@@ -1,0 +1,12 @@
+//! End-to-end tests: the real `aloe` binary on a free port, driven by real clients
+//! (tokio-postgres, psql) and by raw sockets for what no well-behaved client sends.
+
+mod cursors;
+mod errors;
+mod extended;
+mod harness;
+mod malformed;
+mod raw;
+mod sessions;
+mod simple_query;
+mod streaming;

@@ -1,0 +1,180 @@
+//! Settings belong to one connection; startup reports what clients need; transactions show
+//! in ReadyForQuery.
+
+use crate::harness::{Server, sqlstate};
+use crate::raw::{Raw, column};
+
+async fn show(c: &tokio_postgres::Client, name: &str) -> String {
+    let rows = c.simple_query(&format!("SHOW {name}")).await.unwrap();
+    rows.iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+            _ => None,
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn set_changes_only_its_own_session() {
+    let server = Server::start();
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute(
+        "SET TimeZone = 'Europe/Berlin'; SET search_path TO gen; SET extra_float_digits = 3",
+    )
+    .await
+    .unwrap();
+    assert_eq!(show(&a, "timezone").await, "Europe/Berlin");
+    assert_eq!(show(&b, "TimeZone").await, "UTC");
+    assert_eq!(show(&a, "extra_float_digits").await, "3");
+    assert_eq!(show(&b, "extra_float_digits").await, "1");
+    let n: i64 = a
+        .query_one("SELECT count(*) FROM products", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 24);
+    let err = b
+        .query_one("SELECT count(*) FROM products", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "42P01");
+    a.batch_execute("SET datafusion.execution.batch_size = 1024")
+        .await
+        .unwrap();
+    assert_eq!(show(&a, "datafusion.execution.batch_size").await, "1024");
+    assert_eq!(show(&b, "datafusion.execution.batch_size").await, "8192");
+    a.batch_execute("RESET TimeZone; RESET ALL").await.unwrap();
+    assert_eq!(show(&a, "TimeZone").await, "UTC");
+    assert_eq!(show(&a, "search_path").await, "public");
+}
+
+#[tokio::test]
+async fn client_session_statements_are_accepted() {
+    let server = Server::start();
+    let c = server.connect().await;
+    c.batch_execute(
+        "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ UNCOMMITTED; \
+         SET application_name = 'metabase'; SET DateStyle = 'ISO'; SET client_encoding = 'UTF8'; \
+         SET SESSION TIMEZONE TO 'America/New_York'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        show(&c, "TRANSACTION ISOLATION LEVEL").await,
+        "read committed"
+    );
+    assert_eq!(
+        show(&c, "default_transaction_isolation").await,
+        "read uncommitted"
+    );
+    assert_eq!(show(&c, "application_name").await, "metabase");
+    assert_eq!(show(&c, "DateStyle").await, "ISO, MDY");
+    assert_eq!(show(&c, "TimeZone").await, "America/New_York");
+    let err = c
+        .batch_execute("SET TimeZone = 'Mars/Olympus'")
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "22023");
+    let err = c
+        .batch_execute("SET client_encoding = 'LATIN1'")
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "0A000");
+    let all = c.simple_query("SHOW ALL").await.unwrap();
+    let names: Vec<String> = all
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+            _ => None,
+        })
+        .collect();
+    for expected in [
+        "TimeZone",
+        "search_path",
+        "server_version",
+        "datafusion.execution.batch_size",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "SHOW ALL lacks {expected}"
+        );
+    }
+}
+
+#[test]
+fn startup_reports_parameters_and_backend_key() {
+    let server = Server::start();
+    let mut raw = Raw::connect(server.addr);
+    let mut body = 196608i32.to_be_bytes().to_vec();
+    for (k, v) in [
+        ("user", "aloe"),
+        ("database", "aloe"),
+        ("application_name", "probe"),
+        ("TimeZone", "Europe/Paris"),
+    ] {
+        body.extend(crate::raw::cstr(k));
+        body.extend(crate::raw::cstr(v));
+    }
+    body.push(0);
+    let mut packet = ((body.len() + 4) as i32).to_be_bytes().to_vec();
+    packet.extend(body);
+    raw.send(&packet);
+    let messages = raw.until_ready();
+    let params: std::collections::HashMap<String, String> = messages
+        .iter()
+        .filter(|m| m.kind == b'S')
+        .map(|m| {
+            let parts: Vec<&[u8]> = m.body.split(|b| *b == 0).collect();
+            (
+                String::from_utf8_lossy(parts[0]).into_owned(),
+                String::from_utf8_lossy(parts[1]).into_owned(),
+            )
+        })
+        .collect();
+    assert!(params["server_version"].starts_with("15."));
+    assert_eq!(params["client_encoding"], "UTF8");
+    assert!(params["DateStyle"].starts_with("ISO"));
+    assert_eq!(params["standard_conforming_strings"], "on");
+    assert_eq!(params["integer_datetimes"], "on");
+    assert_eq!(params["TimeZone"], "Europe/Paris");
+    assert_eq!(params["application_name"], "probe");
+    assert_eq!(params["session_authorization"], "aloe");
+    for p in ["is_superuser", "IntervalStyle", "server_encoding"] {
+        assert!(params.contains_key(p), "no ParameterStatus {p}");
+    }
+    assert!(messages.iter().any(|m| m.kind == b'K'), "no BackendKeyData");
+    assert_eq!(messages.last().unwrap().body, b"I");
+}
+
+#[test]
+fn ready_for_query_carries_the_transaction_status() {
+    let server = Server::start();
+    let mut raw = Raw::startup(server.addr);
+    let status = |m: &Vec<crate::raw::Message>| m.last().unwrap().body[0];
+    assert_eq!(status(&raw.query("SELECT 1")), b'I');
+    assert_eq!(status(&raw.query("BEGIN READ ONLY")), b'T');
+    assert_eq!(status(&raw.query("SELECT 1")), b'T');
+    let failed = raw.query("CREATE TABLE w (a INT)");
+    assert_eq!(
+        failed
+            .iter()
+            .find(|m| m.kind == b'E')
+            .unwrap()
+            .sqlstate()
+            .as_deref(),
+        Some("25006")
+    );
+    assert_eq!(status(&failed), b'E');
+    assert_eq!(status(&raw.query("SELECT 1")), b'E');
+    let end = raw.query("COMMIT");
+    assert_eq!(crate::raw::tags(&end), ["ROLLBACK"]);
+    assert_eq!(status(&end), b'I');
+    assert_eq!(status(&raw.query("START TRANSACTION")), b'T');
+    assert_eq!(status(&raw.query("ROLLBACK")), b'I');
+    let version = raw.query("SELECT 1 AS one");
+    assert_eq!(
+        column(version.iter().find(|m| m.kind == b'D').unwrap(), 0).as_deref(),
+        Some("1")
+    );
+}
