@@ -71,7 +71,8 @@ async fn statement_timeout_stops_execution() {
         .await
         .unwrap_err();
     assert_eq!(sqlstate(&err), "57014");
-    assert!(err.to_string().contains("statement timeout"), "{err}");
+    let message = err.as_db_error().unwrap().message();
+    assert!(message.contains("statement timeout"), "{message}");
     c.batch_execute("RESET statement_timeout").await.unwrap();
     let n: i64 = c
         .query_one("SELECT count(*) FROM generate_series(1, 1000)", &[])

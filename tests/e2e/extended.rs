@@ -28,7 +28,7 @@ async fn binary_parameters_and_results_round_trip_for_each_core_type() {
         .get(0);
     assert_eq!(v, 8);
     let v: i32 = c
-        .query_one("SELECT $1::int4 * 2", &[&21i32])
+        .query_one("SELECT $1::int4 * 2::int4", &[&21i32])
         .await
         .unwrap()
         .get(0);

@@ -11,7 +11,7 @@ async fn each_statement_of_a_string_answers_in_order() {
     let client = server.connect().await;
     let messages = client
         .simple_query(
-            "SELECT 1 AS a; SELECT 'x' AS b UNION ALL SELECT 'y'; SET application_name = 'e2e'",
+            "SELECT 1 AS a; SELECT b FROM (VALUES ('x'), ('y')) AS t(b) ORDER BY b; SET application_name = 'e2e'",
         )
         .await
         .unwrap();

@@ -9,7 +9,7 @@ mod session;
 pub mod settings;
 mod show;
 mod stream;
-mod types;
+pub mod types;
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! What a statement gives back across the seam: rows as an Arrow stream, or a command tag.
 
 use super::parse::Parsed;
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::{FieldRef, SchemaRef};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::SendableRecordBatchStream;
 
@@ -66,8 +66,9 @@ pub struct Prepared {
     pub statement: Parsed,
     /// The plan made at Parse time, for describing parameters and results.
     pub plan: Option<LogicalPlan>,
-    /// Parameter types inferred from the plan ($1 first).
-    pub param_types: Vec<Option<DataType>>,
+    /// Parameter types inferred from the plan ($1 first); field metadata may name the
+    /// PostgreSQL type a text parameter stands for (see `types::PG_TYPE_KEY`).
+    pub param_types: Vec<Option<FieldRef>>,
     /// The result columns, when the statement returns rows.
     pub schema: Option<SchemaRef>,
 }

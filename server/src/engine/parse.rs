@@ -3,7 +3,7 @@
 use datafusion::sql::parser::{DFParserBuilder, Statement as DFStatement};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
-use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer, Word};
+use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace, Word};
 
 use super::error::{EngineError, EngineResult};
 
@@ -25,14 +25,18 @@ pub fn parse(sql: &str) -> EngineResult<Vec<Parsed>> {
 
     // sqlparser has no MOVE; it is FETCH without the rows, so parse it as FETCH and remember.
     let mut moves = Vec::new();
+    let mut fetches = Vec::new();
     let mut at_start = true;
-    for t in tokens.iter_mut() {
+    for (i, t) in tokens.iter_mut().enumerate() {
         match &t.token {
             Token::Whitespace(_) => {}
             Token::SemiColon => at_start = true,
             Token::Word(w) if at_start => {
                 at_start = false;
                 let is_move = w.quote_style.is_none() && w.value.eq_ignore_ascii_case("move");
+                if is_move || w.keyword == Keyword::FETCH {
+                    fetches.push(i);
+                }
                 if is_move {
                     t.token = Token::Word(Word {
                         value: "FETCH".into(),
@@ -50,6 +54,39 @@ pub fn parse(sql: &str) -> EngineResult<Vec<Parsed>> {
         }
     }
 
+    // PostgreSQL makes both the direction (NEXT) and FROM/IN optional; sqlparser wants both.
+    for &i in fetches.iter().rev() {
+        let end = (i + 1..tokens.len())
+            .find(|&k| tokens[k].token == Token::SemiColon)
+            .unwrap_or(tokens.len());
+        let significant = |range: std::ops::Range<usize>| {
+            range
+                .rev()
+                .find(|&k| !matches!(tokens[k].token, Token::Whitespace(_)))
+        };
+        let Some(name) = significant(i + 1..end) else {
+            continue;
+        };
+        if !matches!(tokens[name].token, Token::Word(_)) {
+            continue;
+        }
+        let before = significant(i..name).unwrap_or(i);
+        let inserted: Vec<TokenWithSpan> = if before == i {
+            vec![
+                word("NEXT", Keyword::NEXT),
+                space(),
+                word("FROM", Keyword::FROM),
+                space(),
+            ]
+        } else if matches!(&tokens[before].token, Token::Word(w) if matches!(w.keyword, Keyword::FROM | Keyword::IN))
+        {
+            vec![]
+        } else {
+            vec![word("FROM", Keyword::FROM), space()]
+        };
+        tokens.splice(name..name, inserted);
+    }
+
     let statements = DFParserBuilder::new(tokens)
         .with_dialect(&dialect)
         .build()
@@ -64,6 +101,18 @@ pub fn parse(sql: &str) -> EngineResult<Vec<Parsed>> {
             is_move: moves.get(i).copied().unwrap_or(false),
         })
         .collect())
+}
+
+fn word(value: &str, keyword: Keyword) -> TokenWithSpan {
+    TokenWithSpan::wrap(Token::Word(Word {
+        value: value.into(),
+        quote_style: None,
+        keyword,
+    }))
+}
+
+fn space() -> TokenWithSpan {
+    TokenWithSpan::wrap(Token::Whitespace(Whitespace::Space))
 }
 
 #[cfg(test)]
@@ -84,6 +133,14 @@ mod tests {
             p.iter().map(|s| s.is_move).collect::<Vec<_>>(),
             vec![false, true, false]
         );
+    }
+
+    #[test]
+    fn fetch_without_direction_means_next() {
+        let p = parse("FETCH c; MOVE c; FETCH 3 c").unwrap();
+        assert_eq!(p[0].statement.to_string(), "FETCH NEXT FROM c");
+        assert!(p[1].is_move);
+        assert_eq!(p[2].statement.to_string(), "FETCH 3 FROM c");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use datafusion::arrow::array::{Array, UInt64Array};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::ParamValues;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::execution::session_state::SessionStateBuilder;
@@ -415,13 +415,33 @@ impl Session {
         )
     }
 
-    async fn show(&self, variable: &[Ident], guard: &Guard) -> EngineResult<Outcome> {
+    async fn show(&self, variable: &[Ident], _guard: &Guard) -> EngineResult<Outcome> {
         let name = Self::show_name(variable);
         if name.to_ascii_lowercase().starts_with("datafusion.") {
-            let statement = DFStatement::Statement(Box::new(Statement::ShowVariable {
-                variable: variable.to_vec(),
-            }));
-            return self.run_sql(statement, None, guard).await;
+            // PostgreSQL's SHOW answers one column named after the setting; DataFusion's
+            // answers two, which psql and drivers would misread.
+            let key = name.to_ascii_lowercase();
+            let entry = self
+                .ctx
+                .state()
+                .config_options()
+                .entries()
+                .into_iter()
+                .find(|e| e.key == key)
+                .ok_or_else(|| {
+                    EngineError::new(
+                        sqlstate::UNDEFINED_PARAMETER,
+                        format!("unrecognized configuration parameter \"{name}\""),
+                    )
+                })?;
+            let (schema, stream) =
+                text_table(&[key.as_str()], vec![vec![entry.value.unwrap_or_default()]])?;
+            return Ok(Outcome::Rows {
+                schema,
+                stream,
+                tag: "SHOW",
+                binary: false,
+            });
         }
         let (schema, stream) = if name.eq_ignore_ascii_case("all") {
             let mut rows: Vec<Vec<String>> = self
@@ -622,16 +642,16 @@ fn backward() -> EngineError {
 /// Parameter types by position ($1 first), from the plan, with placeholders that sit
 /// directly in a CAST taking the cast's type, and text where nothing says otherwise (as
 /// PostgreSQL does for an unknown-typed parameter).
-fn parameter_types(plan: &LogicalPlan) -> EngineResult<Vec<Option<DataType>>> {
-    let inferred = plan.get_parameter_types()?;
-    let mut from_casts: HashMap<String, DataType> = HashMap::new();
+fn parameter_types(plan: &LogicalPlan) -> EngineResult<Vec<Option<FieldRef>>> {
+    let inferred = plan.get_parameter_fields()?;
+    let mut from_casts: HashMap<String, FieldRef> = HashMap::new();
     plan.apply_with_subqueries(|p| {
         p.apply_expressions(|e| {
             e.apply(|e| {
                 if let Expr::Cast(c) = e
                     && let Expr::Placeholder(ph) = c.expr.as_ref()
                 {
-                    from_casts.insert(ph.id.clone(), c.field.data_type().clone());
+                    from_casts.insert(ph.id.clone(), c.field.clone());
                 }
                 Ok(TreeNodeRecursion::Continue)
             })
@@ -651,7 +671,11 @@ fn parameter_types(plan: &LogicalPlan) -> EngineResult<Vec<Option<DataType>>> {
                 .cloned()
                 .flatten()
                 .or_else(|| from_casts.get(&id).cloned())
-                .or(Some(DataType::Utf8))
+                .or_else(|| {
+                    Some(std::sync::Arc::new(
+                        datafusion::arrow::datatypes::Field::new(&id, DataType::Utf8, true),
+                    ))
+                })
         })
         .collect())
 }

@@ -1,9 +1,16 @@
 //! PostgreSQL type names DataFusion does not know, mapped to the Arrow types that hold them.
 
-use datafusion::arrow::datatypes::DataType;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::error::Result;
 use datafusion::logical_expr::planner::TypePlanner;
 use datafusion::sql::sqlparser::ast::DataType as SqlType;
+
+/// Field metadata naming the PostgreSQL type a text column stands for (`uuid`, `json`,
+/// `jsonb`), so the wire layer can describe parameters with their real type.
+pub const PG_TYPE_KEY: &str = "aloe.pg_type";
 
 /// Plans `uuid`, `json` and `jsonb` as text: Arrow has no native column type for them, and
 /// text keeps every value and operator that clients use on them (equality, LIKE, casts).
@@ -11,11 +18,19 @@ use datafusion::sql::sqlparser::ast::DataType as SqlType;
 pub struct PgTypePlanner;
 
 impl TypePlanner for PgTypePlanner {
-    fn plan_type(&self, sql_type: &SqlType) -> Result<Option<DataType>> {
+    fn plan_type_field(&self, sql_type: &SqlType) -> Result<Option<FieldRef>> {
+        let tagged = |name: &str| {
+            Some(Arc::new(
+                Field::new("", DataType::Utf8, true)
+                    .with_metadata(HashMap::from([(PG_TYPE_KEY.to_owned(), name.to_owned())])),
+            ))
+        };
         Ok(match sql_type {
-            SqlType::Uuid | SqlType::JSON | SqlType::JSONB => Some(DataType::Utf8),
+            SqlType::Uuid => tagged("uuid"),
+            SqlType::JSON => tagged("json"),
+            SqlType::JSONB => tagged("jsonb"),
             SqlType::Custom(name, _) if name.to_string().eq_ignore_ascii_case("name") => {
-                Some(DataType::Utf8)
+                Some(Arc::new(Field::new("", DataType::Utf8, true)))
             }
             _ => None,
         })

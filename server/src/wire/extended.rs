@@ -4,10 +4,9 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use arrow_pg::datatypes::df::deserialize_parameters;
 use arrow_pg::datatypes::into_pg_type;
 use async_trait::async_trait;
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::FieldRef;
 use futures::{Sink, SinkExt};
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::ExtendedQueryHandler;
@@ -22,6 +21,7 @@ use pgwire::messages::startup::ParameterStatus;
 use super::encode::{fields, query_response};
 use super::errors::to_pg;
 use super::{Frontend, session_of, to_tx};
+use crate::engine::types::PG_TYPE_KEY;
 use crate::engine::{Outcome, Prepared};
 
 /// Turns Parse messages into planned statements of the connection's session.
@@ -48,10 +48,7 @@ impl QueryParser for Parser {
     fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
         stmt.param_types
             .iter()
-            .map(|t| match t {
-                Some(t) => into_pg_type(t),
-                None => Ok(Type::UNKNOWN),
-            })
+            .map(|f| param_type(f.as_ref()))
             .collect()
     }
 
@@ -66,6 +63,20 @@ impl QueryParser for Parser {
                 .clone()),
             None => Ok(vec![]),
         }
+    }
+}
+
+/// The PostgreSQL type of a parameter: the one its field's metadata names (uuid, json), or
+/// the one its Arrow type maps to.
+pub(super) fn param_type(field: Option<&FieldRef>) -> PgWireResult<Type> {
+    let Some(field) = field else {
+        return Ok(Type::UNKNOWN);
+    };
+    match field.metadata().get(PG_TYPE_KEY).map(String::as_str) {
+        Some("uuid") => Ok(Type::UUID),
+        Some("json") => Ok(Type::JSON),
+        Some("jsonb") => Ok(Type::JSONB),
+        _ => into_pg_type(field.data_type()),
     }
 }
 
@@ -93,9 +104,7 @@ impl ExtendedQueryHandler for Frontend {
         let session = session_of(client)?;
         let prepared = &portal.statement.statement;
         let params = if portal.parameter_len() > 0 {
-            let types: Vec<Option<&DataType>> =
-                prepared.param_types.iter().map(Option::as_ref).collect();
-            Some(deserialize_parameters(portal, &types)?)
+            Some(super::params::decode(portal)?)
         } else {
             None
         };

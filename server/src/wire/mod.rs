@@ -6,6 +6,7 @@ mod connection;
 mod encode;
 mod errors;
 mod extended;
+mod params;
 mod simple;
 mod startup;
 
