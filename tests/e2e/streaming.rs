@@ -33,7 +33,7 @@ fn ten_million_rows_stream_in_constant_memory() {
                 if rows == 1_000_000 {
                     rss_early = rss_kib(pid);
                 }
-                if rows % 1_000_000 == 0 {
+                if rows.is_multiple_of(1_000_000) {
                     peak = peak.max(rss_kib(pid));
                 }
             }
