@@ -296,3 +296,55 @@ fn text_parameters_and_text_results_in_the_extended_protocol() {
         err.field(b'M')
     );
 }
+
+#[test]
+fn close_and_flush_in_the_extended_protocol() {
+    let server = Server::start();
+    let mut raw = Raw::startup(server.addr);
+    let mut parse = cstr("s_interval");
+    parse.extend(cstr("SELECT INTERVAL '1 month 2 days 3 seconds' AS iv"));
+    parse.extend(0i16.to_be_bytes());
+    let mut describe = vec![b'S'];
+    describe.extend(cstr("s_interval"));
+    let mut bind = cstr("p1");
+    bind.extend(cstr("s_interval"));
+    bind.extend(0i16.to_be_bytes());
+    bind.extend(0i16.to_be_bytes());
+    bind.extend(1i16.to_be_bytes());
+    bind.extend(1i16.to_be_bytes()); // binary results
+    let mut execute = cstr("p1");
+    execute.extend(0i32.to_be_bytes());
+    // Flush makes the server answer what it has so far without waiting for Sync.
+    let mut batch = frame(b'P', &parse);
+    batch.extend(frame(b'D', &describe));
+    batch.extend(frame(b'H', &[]));
+    raw.send(&batch);
+    let kinds: Vec<u8> = (0..3).map(|_| raw.read().unwrap().kind).collect();
+    assert_eq!(
+        kinds, b"1tT",
+        "ParseComplete, ParameterDescription, RowDescription"
+    );
+    let mut batch = frame(b'B', &bind);
+    batch.extend(frame(b'E', &execute));
+    batch.extend(frame(b'S', &[]));
+    raw.send(&batch);
+    let answer = raw.until_ready();
+    let row = answer.iter().find(|m| m.kind == b'D').expect("a row");
+    // Binary interval: microseconds (i64), days (i32), months (i32).
+    assert_eq!(&row.body[2..6], &16i32.to_be_bytes());
+    assert_eq!(&row.body[6..14], &3_000_000i64.to_be_bytes());
+    assert_eq!(&row.body[14..18], &2i32.to_be_bytes());
+    assert_eq!(&row.body[18..22], &1i32.to_be_bytes());
+    // Close the statement; binding it afterwards fails with 26000.
+    let mut close = vec![b'S'];
+    close.extend(cstr("s_interval"));
+    let mut batch = frame(b'C', &close);
+    batch.extend(frame(b'S', &[]));
+    raw.send(&batch);
+    let kinds: Vec<u8> = raw.until_ready().iter().map(|m| m.kind).collect();
+    assert_eq!(kinds, b"3Z");
+    let mut batch = frame(b'B', &bind);
+    batch.extend(frame(b'S', &[]));
+    raw.send(&batch);
+    assert_eq!(raw.until_ready()[0].sqlstate().as_deref(), Some("26000"));
+}

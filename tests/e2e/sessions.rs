@@ -178,3 +178,38 @@ fn ready_for_query_carries_the_transaction_status() {
         Some("1")
     );
 }
+
+#[tokio::test]
+async fn connections_beyond_the_limit_are_refused_with_53300() {
+    let server = Server::start_with(&["--max-connections", "1"]);
+    let first = server.connect().await;
+    let refused = tokio_postgres::connect(&server.conninfo(), tokio_postgres::NoTls).await;
+    let err = refused.err().expect("the second connection is refused");
+    assert_eq!(sqlstate(&err), "53300");
+    let one: i32 = first.query_one("SELECT 1::int4", &[]).await.unwrap().get(0);
+    assert_eq!(one, 1);
+    drop(first);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let again = server.connect().await;
+    let one: i32 = again.query_one("SELECT 1::int4", &[]).await.unwrap().get(0);
+    assert_eq!(one, 1, "a freed slot admits a new client");
+}
+
+#[test]
+fn a_database_that_does_not_exist_is_refused_with_3d000() {
+    let server = Server::start();
+    let out = std::process::Command::new("psql")
+        .arg(format!(
+            "host=127.0.0.1 port={} user=aloe dbname=elsewhere",
+            server.addr.port()
+        ))
+        .args(["-c", "SELECT 1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("database \"elsewhere\" does not exist"),
+        "{err}"
+    );
+}

