@@ -70,9 +70,15 @@ impl Raw {
 
     /// Connects and completes the startup as user aloe, reading up to ReadyForQuery.
     pub fn startup(addr: SocketAddr) -> Raw {
+        let (raw, _) = Raw::startup_with(addr, &[]);
+        raw
+    }
+
+    /// Connects with extra startup parameters; returns the startup's answer too.
+    pub fn startup_with(addr: SocketAddr, extra: &[(&str, &str)]) -> (Raw, Vec<Message>) {
         let mut raw = Raw::connect(addr);
         let mut body = 196608i32.to_be_bytes().to_vec();
-        for (k, v) in [("user", "aloe"), ("database", "aloe")] {
+        for (k, v) in [("user", "aloe"), ("database", "aloe")].iter().chain(extra) {
             body.extend(cstr(k));
             body.extend(cstr(v));
         }
@@ -80,8 +86,8 @@ impl Raw {
         let mut packet = ((body.len() + 4) as i32).to_be_bytes().to_vec();
         packet.extend(body);
         raw.send(&packet);
-        raw.until_ready();
-        raw
+        let answer = raw.until_ready();
+        (raw, answer)
     }
 
     /// Writes bytes as they are.

@@ -105,22 +105,10 @@ async fn client_session_statements_are_accepted() {
 #[test]
 fn startup_reports_parameters_and_backend_key() {
     let server = Server::start();
-    let mut raw = Raw::connect(server.addr);
-    let mut body = 196608i32.to_be_bytes().to_vec();
-    for (k, v) in [
-        ("user", "aloe"),
-        ("database", "aloe"),
-        ("application_name", "probe"),
-        ("TimeZone", "Europe/Paris"),
-    ] {
-        body.extend(crate::raw::cstr(k));
-        body.extend(crate::raw::cstr(v));
-    }
-    body.push(0);
-    let mut packet = ((body.len() + 4) as i32).to_be_bytes().to_vec();
-    packet.extend(body);
-    raw.send(&packet);
-    let messages = raw.until_ready();
+    let (_raw, messages) = Raw::startup_with(
+        server.addr,
+        &[("application_name", "probe"), ("TimeZone", "Europe/Paris")],
+    );
     let params: std::collections::HashMap<String, String> = messages
         .iter()
         .filter(|m| m.kind == b'S')
