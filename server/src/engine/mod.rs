@@ -5,6 +5,7 @@ mod cursor;
 pub mod error;
 mod outcome;
 pub mod parse;
+mod rewrite;
 mod session;
 pub mod settings;
 mod show;
@@ -69,7 +70,7 @@ impl Engine {
         &self,
         user: &str,
         startup: &std::collections::BTreeMap<String, String>,
-    ) -> Session {
+    ) -> EngineResult<Session> {
         Session::new(self, user, startup)
     }
 }

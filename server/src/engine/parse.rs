@@ -97,7 +97,7 @@ pub fn parse(sql: &str) -> EngineResult<Vec<Parsed>> {
         .into_iter()
         .enumerate()
         .map(|(i, statement)| Parsed {
-            statement,
+            statement: super::rewrite::rewrite(statement),
             is_move: moves.get(i).copied().unwrap_or(false),
         })
         .collect())

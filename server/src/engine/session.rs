@@ -2,8 +2,8 @@
 //! over the engine's shared catalog and runtime. A SET here never changes another session.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::{Array, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, FieldRef};
@@ -33,8 +33,9 @@ use super::stream::Guard;
 pub struct Session {
     /// This session's own DataFusion context over the shared catalog and runtime.
     ctx: SessionContext,
-    /// PostgreSQL settings (search_path, TimeZone, ...), this session's only.
-    settings: Mutex<Settings>,
+    /// PostgreSQL settings (search_path, TimeZone, ...), this session's only; shared with
+    /// the session's `current_setting()` function.
+    settings: Arc<Mutex<Settings>>,
     /// Open cursors; async lock because FETCH holds it while rows are produced.
     cursors: tokio::sync::Mutex<Cursors>,
     /// Cancels the statement running now; replaced at each statement.
@@ -57,7 +58,11 @@ fn not_in_failed_block() -> EngineError {
 }
 
 impl Session {
-    pub(super) fn new(engine: &Engine, user: &str, startup: &BTreeMap<String, String>) -> Self {
+    pub(super) fn new(
+        engine: &Engine,
+        user: &str,
+        startup: &BTreeMap<String, String>,
+    ) -> EngineResult<Self> {
         let config = SessionConfig::new()
             .with_default_catalog_and_schema(&engine.database, "public")
             .with_create_default_catalog_and_schema(false)
@@ -67,17 +72,27 @@ impl Session {
             .with_runtime_env(engine.runtime.clone())
             .with_catalog_list(engine.catalogs.clone())
             .with_default_features()
-            .with_type_planner(std::sync::Arc::new(super::types::PgTypePlanner))
             .build();
+        let ctx = SessionContext::new_with_state(state);
+        let settings = Arc::new(Mutex::new(Settings::new(user, startup)));
+        crate::catalog::install(&ctx, &engine.database, user, settings.clone())?;
+        // pg_catalog installs its own type planner; ours handles more names and defers to it.
+        {
+            let state = ctx.state_ref();
+            let existing = state.read().clone();
+            *state.write() = SessionStateBuilder::new_from_existing(existing)
+                .with_type_planner(Arc::new(super::types::PgTypePlanner))
+                .build();
+        }
         let session = Self {
-            ctx: SessionContext::new_with_state(state),
-            settings: Mutex::new(Settings::new(user, startup)),
+            ctx,
+            settings,
             cursors: tokio::sync::Mutex::new(Cursors::default()),
             current: Mutex::new(CancellationToken::new()),
             read_only_tx: AtomicBool::new(false),
         };
         session.apply_settings();
-        session
+        Ok(session)
     }
 
     /// The settings reported to the client at startup (ParameterStatus).

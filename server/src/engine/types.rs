@@ -7,6 +7,7 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::error::Result;
 use datafusion::logical_expr::planner::TypePlanner;
 use datafusion::sql::sqlparser::ast::DataType as SqlType;
+use datafusion_pg_catalog::pg_catalog::oid_type_planner::PgOidTypePlanner;
 
 /// Field metadata naming the PostgreSQL type a text column stands for (`uuid`, `json`,
 /// `jsonb`), so the wire layer can describe parameters with their real type.
@@ -14,6 +15,7 @@ pub const PG_TYPE_KEY: &str = "aloe.pg_type";
 
 /// Plans `uuid`, `json` and `jsonb` as text: Arrow has no native column type for them, and
 /// text keeps every value and operator that clients use on them (equality, LIKE, casts).
+/// The reg* and oid types go to datafusion-pg-catalog's planner.
 #[derive(Debug, Default)]
 pub struct PgTypePlanner;
 
@@ -32,7 +34,7 @@ impl TypePlanner for PgTypePlanner {
             SqlType::Custom(name, _) if name.to_string().eq_ignore_ascii_case("name") => {
                 Some(Arc::new(Field::new("", DataType::Utf8, true)))
             }
-            _ => None,
+            _ => return PgOidTypePlanner.plan_type_field(sql_type),
         })
     }
 }

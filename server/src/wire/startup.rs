@@ -63,7 +63,11 @@ impl StartupHandler for Frontend {
 
         let (pid, secret) = self.keys.generate(client);
         client.set_pid_and_secret_key(pid, secret.clone());
-        let session = Arc::new(self.engine.session(&user, &startup.parameters));
+        let session = Arc::new(
+            self.engine
+                .session(&user, &startup.parameters)
+                .map_err(|e| fatal(e.code, e.message))?,
+        );
         let registration = self.registry.register(pid, &secret, &session);
         client.session_extensions().insert(registration);
         let reported = session.reported_settings();

@@ -1,0 +1,43 @@
+//! PostgreSQL syntax that DataFusion does not plan, rewritten into forms it does, using the
+//! rules of datafusion-pg-catalog.
+//!
+//! One rule of that crate is left out on purpose: `RemoveSubqueryFromProjection` replaces
+//! correlated scalar subqueries with NULL, which turns a query DataFusion cannot plan into a
+//! silently wrong answer. Without it such queries fail with 0A000 instead.
+
+use std::sync::{Arc, LazyLock};
+
+use datafusion::sql::parser::Statement as DFStatement;
+use datafusion_pg_catalog::sql::rules::{
+    AliasDuplicatedProjectionRewrite, CurrentUserVariableToSessionUserFunctionCall,
+    FixArrayLiteral, FixVersionColumnName, PrependUnqualifiedPgTableName,
+    ResolveUnqualifiedIdentifier, RewriteArrayAnyAllOperation, RewritePgCatalogOperator,
+    RewriteRegCastToSubquery, SqlStatementRewriteRule, StripCallableQualifier, StripCollate,
+};
+
+static RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::new(|| {
+    vec![
+        Arc::new(AliasDuplicatedProjectionRewrite),
+        Arc::new(ResolveUnqualifiedIdentifier),
+        Arc::new(RewriteArrayAnyAllOperation),
+        Arc::new(PrependUnqualifiedPgTableName),
+        Arc::new(StripCallableQualifier),
+        Arc::new(FixArrayLiteral),
+        Arc::new(CurrentUserVariableToSessionUserFunctionCall),
+        Arc::new(StripCollate),
+        Arc::new(RewritePgCatalogOperator),
+        Arc::new(RewriteRegCastToSubquery::new()),
+        Arc::new(FixVersionColumnName),
+    ]
+});
+
+/// Rewrites one statement; DataFusion's own extensions (COPY, CREATE EXTERNAL TABLE) pass.
+pub fn rewrite(statement: DFStatement) -> DFStatement {
+    match statement {
+        DFStatement::Statement(s) => {
+            let s = RULES.iter().fold(*s, |s, rule| rule.rewrite(s));
+            DFStatement::Statement(Box::new(s))
+        }
+        other => other,
+    }
+}
