@@ -41,6 +41,25 @@ pub fn register(ctx: &SessionContext, user: &str, settings: Arc<Mutex<Settings>>
     ctx.register_udf(constant("current_user", user.to_owned()));
     ctx.register_udf(constant("session_user", user.to_owned()));
     ctx.register_udf(constant("user", user.to_owned()));
+    // Every function and type is visible: Aloe has no per-user search_path hiding.
+    for name in ["pg_function_is_visible", "pg_type_is_visible"] {
+        ctx.register_udf(create_udf(
+            name,
+            vec![DataType::Int32],
+            DataType::Boolean,
+            Volatility::Stable,
+            Arc::new(|args: &[ColumnarValue]| {
+                Ok(match &args[0] {
+                    ColumnarValue::Scalar(s) => {
+                        ColumnarValue::Scalar(ScalarValue::Boolean(Some(!s.is_null())))
+                    }
+                    ColumnarValue::Array(a) => {
+                        ColumnarValue::Array(Arc::new(datafusion::arrow::compute::is_not_null(a)?))
+                    }
+                })
+            }),
+        ));
+    }
 
     let lookup = move |args: &[ColumnarValue]| -> datafusion::error::Result<ColumnarValue> {
         let settings = settings.lock().expect("settings lock");

@@ -1,35 +1,104 @@
-//! PostgreSQL's system catalogs (pg_catalog, information_schema extras) and catalog functions,
-//! installed on every session so that psql, JDBC, Python tools, Metabase and Grafana can read
-//! Aloe's schemas and tables as they read PostgreSQL's.
+//! PostgreSQL's system catalogs (pg_catalog) and catalog functions, so that psql, JDBC, Python
+//! tools, Metabase and Grafana can read Aloe's schemas and tables as they read PostgreSQL's.
 //!
-//! The tables and most functions come from the `datafusion-pg-catalog` crate; this module adds
-//! what it lacks and what must answer with Aloe's own identity and settings.
+//! The tables and most functions come from the `datafusion-pg-catalog` crate. Its
+//! `setup_pg_catalog` registers the pg_catalog schema and the functions together on one
+//! context; Aloe registers the schema once per engine instead (one OID numbering shared by all
+//! sessions, so OIDs agree between connections and queries) and the functions per session.
 
 mod functions;
+mod ordered;
+mod subqueries;
 
 use std::sync::{Arc, Mutex};
 
+use datafusion::catalog::CatalogProviderList;
 use datafusion::prelude::SessionContext;
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
-use datafusion_pg_catalog::setup_pg_catalog;
+use datafusion_pg_catalog::pg_catalog::generate_series_arg_coercion::CoerceIntArgsToBigInt;
+use datafusion_pg_catalog::pg_catalog::{
+    self as pg, PgCatalogSchemaProvider, PgCatalogStaticTables, array_bounds_udf, format_type,
+    has_privilege_udf, pg_get_expr_udf, quote_ident_udf,
+};
+
+pub use ordered::OrderedCatalogs;
+pub use subqueries::CatalogSubqueries;
 
 use crate::engine::EngineResult;
 use crate::engine::error::{EngineError, sqlstate};
 use crate::engine::settings::Settings;
 
-/// Installs pg_catalog and the catalog functions on one session's context.
-pub fn install(
-    ctx: &SessionContext,
-    database: &str,
-    user: &str,
-    settings: Arc<Mutex<Settings>>,
-) -> EngineResult<()> {
-    setup_pg_catalog(ctx, database, EmptyContextProvider).map_err(|e| {
-        EngineError::new(
-            sqlstate::INTERNAL_ERROR,
-            format!("cannot install pg_catalog: {e}"),
+fn internal(e: impl std::fmt::Display) -> EngineError {
+    EngineError::new(sqlstate::INTERNAL_ERROR, format!("pg_catalog: {e}"))
+}
+
+/// The pg_catalog schema of one engine and what sessions need to use it.
+#[derive(Debug)]
+pub struct PgCatalog {
+    /// PostgreSQL's built-in rows (pg_type, pg_proc, keywords, ...), loaded once.
+    static_tables: Arc<PgCatalogStaticTables>,
+}
+
+impl PgCatalog {
+    /// Registers pg_catalog in `database` of the shared catalogs.
+    pub fn install(catalogs: Arc<dyn CatalogProviderList>, database: &str) -> EngineResult<Self> {
+        let static_tables = Arc::new(PgCatalogStaticTables::try_new().map_err(internal)?);
+        let provider = PgCatalogSchemaProvider::try_new(
+            catalogs.clone(),
+            static_tables.clone(),
+            EmptyContextProvider,
         )
-    })?;
-    functions::register(ctx, user, settings);
-    Ok(())
+        .map_err(internal)?;
+        catalogs
+            .catalog(database)
+            .ok_or_else(|| internal(format!("no catalog {database}")))?
+            .register_schema("pg_catalog", Arc::new(provider))?;
+        Ok(Self { static_tables })
+    }
+
+    /// Registers the catalog functions on one session.
+    pub fn register_functions(
+        &self,
+        ctx: &SessionContext,
+        database: &str,
+        user: &str,
+        settings: Arc<Mutex<Settings>>,
+    ) {
+        ctx.register_udf(pg::create_current_database_udf(database));
+        ctx.register_udf(pg::create_current_schema_udf());
+        ctx.register_udf(pg::create_current_schemas_udf());
+        ctx.register_udf(pg::create_pg_get_userbyid_udf());
+        for name in [
+            "has_table_privilege",
+            "has_schema_privilege",
+            "has_database_privilege",
+            "has_any_column_privilege",
+        ] {
+            ctx.register_udf(has_privilege_udf::create_has_privilege_udf(name));
+        }
+        ctx.register_udf(pg::create_pg_table_is_visible());
+        ctx.register_udf(format_type::create_format_type_udf());
+        ctx.register_udf(pg::create_session_user_udf());
+        ctx.register_udtf(
+            "pg_get_keywords",
+            self.static_tables.pg_get_keywords.clone(),
+        );
+        ctx.register_udf(pg_get_expr_udf::create_pg_get_expr_udf());
+        ctx.register_udf(pg::create_pg_get_partkeydef_udf());
+        ctx.register_udf(pg::create_pg_relation_is_publishable_udf());
+        ctx.register_udf(pg::create_pg_get_statisticsobjdef_columns_udf());
+        ctx.register_udf(pg::create_pg_encoding_to_char_udf());
+        ctx.register_udf(pg::create_pg_backend_pid_udf());
+        ctx.register_udf(pg::create_pg_relation_size_udf());
+        ctx.register_udf(pg::create_pg_total_relation_size_udf());
+        ctx.register_udf(pg::create_pg_stat_get_numscans());
+        ctx.register_udf(pg::create_pg_get_constraintdef());
+        ctx.register_udf(pg::create_pg_get_partition_ancestors_udf());
+        ctx.register_udf(quote_ident_udf::create_quote_ident_udf());
+        ctx.register_udf(quote_ident_udf::create_parse_ident_udf());
+        ctx.register_udf(array_bounds_udf::create_array_upper_udf());
+        ctx.register_udf(array_bounds_udf::create_array_lower_udf());
+        CoerceIntArgsToBigInt::widen(ctx);
+        functions::register(ctx, user, settings);
+    }
 }

@@ -33,6 +33,8 @@ pub struct Engine {
     runtime: Arc<RuntimeEnv>,
     /// The database (catalog) name clients connect to.
     database: String,
+    /// pg_catalog, installed once in the shared catalog.
+    pg_catalog: crate::catalog::PgCatalog,
 }
 
 impl Engine {
@@ -40,13 +42,17 @@ impl Engine {
     pub fn new(database: &str) -> EngineResult<Self> {
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema("public", Arc::new(MemorySchemaProvider::new()))?;
-        let catalogs = Arc::new(MemoryCatalogProviderList::new());
-        catalogs.register_catalog(database.to_owned(), Arc::new(catalog));
+        let memory = Arc::new(MemoryCatalogProviderList::new());
+        memory.register_catalog(database.to_owned(), Arc::new(catalog));
+        let catalogs: Arc<dyn CatalogProviderList> =
+            Arc::new(crate::catalog::OrderedCatalogs(memory));
+        let pg_catalog = crate::catalog::PgCatalog::install(catalogs.clone(), database)?;
         let runtime = RuntimeEnvBuilder::new().build_arc()?;
         Ok(Self {
             catalogs,
             runtime,
             database: database.to_owned(),
+            pg_catalog,
         })
     }
 

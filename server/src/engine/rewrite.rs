@@ -28,6 +28,7 @@ static RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::new(||
         Arc::new(RewritePgCatalogOperator),
         Arc::new(RewriteRegCastToSubquery::new()),
         Arc::new(FixVersionColumnName),
+        Arc::new(crate::catalog::CatalogSubqueries),
     ]
 });
 

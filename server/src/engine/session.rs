@@ -75,8 +75,9 @@ impl Session {
             .build();
         let ctx = SessionContext::new_with_state(state);
         let settings = Arc::new(Mutex::new(Settings::new(user, startup)));
-        crate::catalog::install(&ctx, &engine.database, user, settings.clone())?;
-        // pg_catalog installs its own type planner; ours handles more names and defers to it.
+        engine
+            .pg_catalog
+            .register_functions(&ctx, &engine.database, user, settings.clone());
         {
             let state = ctx.state_ref();
             let existing = state.read().clone();
