@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `aloe` binary on a free port, driven by real clients
 //! (tokio-postgres, psql) and by raw sockets for what no well-behaved client sends.
 
+mod catalog;
 mod cursors;
 mod errors;
 mod extended;

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch};
-use datafusion::arrow::datatypes::Schema;
+use arrow_pg::datatypes::{PG_OID_ALIAS_KEY, arrow_schema_to_pg_fields, encode_recordbatch};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::physical_plan::SendableRecordBatchStream;
+
 use futures::{StreamExt, stream};
 use pgwire::api::portal::Format;
 use pgwire::api::results::{FieldInfo, QueryResponse};
@@ -15,7 +16,26 @@ use super::errors::df_to_pg;
 
 /// Column descriptions of a result in the formats the client asked for.
 pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Arc<Vec<FieldInfo>>> {
-    Ok(Arc::new(arrow_schema_to_pg_fields(schema, format, None)?))
+    let schema = without_stale_oid_aliases(schema);
+    Ok(Arc::new(arrow_schema_to_pg_fields(&schema, format, None)?))
+}
+
+/// DataFusion carries a column's metadata through casts, so `c.oid::int8` would still say
+/// "oid" and be described as OID; the alias only holds while the column is still the int4 it
+/// was tagged on.
+fn without_stale_oid_aliases(schema: &Schema) -> Schema {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if f.metadata().contains_key(PG_OID_ALIAS_KEY) && f.data_type() != &DataType::Int32 {
+                f.as_ref().clone().with_metadata(Default::default())
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    Schema::new(fields)
 }
 
 /// The RowDescription message for these fields.

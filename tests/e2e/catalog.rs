@@ -1,0 +1,155 @@
+//! pg_catalog as clients read it: psql's meta-commands, stable OIDs that agree between
+//! catalog tables, and PostgreSQL's identity functions.
+
+use crate::harness::{Server, sqlstate};
+
+fn psql_ok(server: &Server, args: &[&str]) -> String {
+    let out = server.psql(args);
+    assert!(
+        out.status.success(),
+        "psql {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn psql_lists_databases_schemas_tables_and_views() {
+    let server = Server::start();
+    let databases = psql_ok(&server, &["-c", "\\l"]);
+    assert!(databases.contains(" aloe "), "{databases}");
+    let schemas = psql_ok(&server, &["-c", "\\dn"]);
+    for s in ["gen", "public"] {
+        assert!(schemas.contains(&format!(" {s} ")), "{schemas}");
+    }
+    let tables = psql_ok(&server, &["-c", "\\dt gen.*"]);
+    for t in ["customers", "orders", "products"] {
+        assert!(tables.contains(&format!("| {t} ")), "{tables}");
+    }
+    psql_ok(
+        &server,
+        &[
+            "-c",
+            "CREATE VIEW public.big_orders AS SELECT * FROM gen.orders WHERE amount > 50",
+        ],
+    );
+    let views = psql_ok(&server, &["-c", "\\dv"]);
+    assert!(
+        views.contains("big_orders") && views.contains("view"),
+        "{views}"
+    );
+    let expanded = psql_ok(
+        &server,
+        &[
+            "-c",
+            "\\x on",
+            "-c",
+            "SELECT name, price FROM gen.products WHERE product_id = 1",
+        ],
+    );
+    assert!(expanded.contains("-[ RECORD 1 ]"), "{expanded}");
+    assert!(expanded.contains("Aloe Day Cream"), "{expanded}");
+}
+
+#[tokio::test]
+async fn oids_agree_between_catalog_tables_and_sessions() {
+    let server = Server::start();
+    let a = server.connect().await;
+    let b = server.connect().await;
+    let q = "SELECT c.oid::int8 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n \
+             ON c.relnamespace = n.oid WHERE n.nspname = 'gen' AND c.relname = 'products'";
+    let oid_a: i64 = a.query_one(q, &[]).await.unwrap().get(0);
+    let oid_b: i64 = b.query_one(q, &[]).await.unwrap().get(0);
+    assert_eq!(oid_a, oid_b, "two sessions see one numbering");
+    let columns: Vec<String> = a
+        .query(
+            &format!(
+                "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = {oid_a} \
+                 AND attnum > 0 ORDER BY attnum"
+            ),
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            "product_id",
+            "name",
+            "category",
+            "price",
+            "cost",
+            "launch_date"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn oids_are_the_same_after_a_restart() {
+    let q = "SELECT c.relname, c.oid::int8, n.oid::int8 FROM pg_catalog.pg_class c \
+             JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid \
+             WHERE n.nspname IN ('gen', 'public') ORDER BY 1";
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let server = Server::start();
+        let c = server.connect().await;
+        let rows: Vec<(String, i64, i64)> = c
+            .query(q, &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        assert_eq!(rows.len(), 3);
+        runs.push(rows);
+    }
+    assert_eq!(runs[0], runs[1]);
+}
+
+#[tokio::test]
+async fn identity_functions_answer_as_postgresql() {
+    let server = Server::start();
+    let c = server.connect().await;
+    let version: String = c.query_one("SELECT version()", &[]).await.unwrap().get(0);
+    assert!(version.starts_with("PostgreSQL 15."), "{version}");
+    let num: String = c
+        .query_one("SELECT current_setting('server_version_num')", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(num, "150008");
+    let row = c
+        .query_one(
+            "SELECT current_schema(), current_database(), \
+             has_table_privilege('aloe', '\"gen\".\"products\"', 'select')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "public");
+    assert_eq!(row.get::<_, String>(1), "aloe");
+    assert!(row.get::<_, bool>(2));
+    let err = c
+        .query_one("SELECT current_setting('no_such_setting')", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "42704");
+}
+
+#[tokio::test]
+async fn a_correlated_subquery_datafusion_cannot_plan_fails_instead_of_answering_null() {
+    let server = Server::start();
+    let c = server.connect().await;
+    let err = c
+        .query(
+            "SELECT p.product_id, (SELECT count(*) FROM gen.products x WHERE x.product_id < p.product_id) \
+             FROM gen.products p",
+            &[],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "0A000", "{err:?}");
+}
