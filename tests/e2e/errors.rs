@@ -18,7 +18,11 @@ async fn each_kind_of_bad_statement_gets_its_sqlstate() {
         ("SELECT no_such_function(1)", "42883", "no_such_function"),
         ("SELECT 'abc'::int", "22P02", "abc"),
         ("SELECT 1 / 0", "22012", "division by zero"),
-        ("SAVEPOINT sp", "0A000", "savepoint"),
+        (
+            "DECLARE c SCROLL CURSOR WITH HOLD FOR SELECT 1",
+            "0A000",
+            "scroll",
+        ),
         ("SET no_such_setting = 1", "42704", "no_such_setting"),
         ("FETCH 1 FROM no_such_cursor", "34000", "no_such_cursor"),
     ];

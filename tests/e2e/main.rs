@@ -7,6 +7,7 @@ mod errors;
 mod extended;
 mod harness;
 mod malformed;
+mod python;
 mod raw;
 mod sessions;
 mod simple_query;

@@ -201,3 +201,34 @@ fn a_database_that_does_not_exist_is_refused_with_3d000() {
         "{err}"
     );
 }
+
+#[test]
+fn savepoints_recover_a_failed_block_but_never_pretend_to_undo_writes() {
+    let server = Server::start();
+    let mut raw = Raw::startup(server.addr);
+    let status = |m: &Vec<crate::raw::Message>| m.last().unwrap().body[0];
+    let outside = raw.query("SAVEPOINT a");
+    assert_eq!(outside[0].sqlstate().as_deref(), Some("25P01"));
+    raw.query("BEGIN");
+    assert_eq!(crate::raw::tags(&raw.query("SAVEPOINT a")), ["SAVEPOINT"]);
+    assert_eq!(status(&raw.query("SELECT * FROM missing")), b'E');
+    let back = raw.query("ROLLBACK TO SAVEPOINT a");
+    assert_eq!(crate::raw::tags(&back), ["ROLLBACK"]);
+    assert_eq!(status(&back), b'T', "the block is usable again");
+    assert_eq!(status(&raw.query("SELECT 1")), b'T');
+    raw.query("CREATE TABLE kept (a INT)");
+    let refused = raw.query("ROLLBACK TO SAVEPOINT a");
+    let err = refused.iter().find(|m| m.kind == b'E').unwrap();
+    assert_eq!(err.sqlstate().as_deref(), Some("0A000"));
+    assert!(err.field(b'M').unwrap().contains("already committed"));
+    raw.query("ROLLBACK");
+    let table = raw.query("SELECT count(*) FROM kept");
+    assert!(
+        table.iter().any(|m| m.kind == b'D'),
+        "the write stayed, as the refusal said"
+    );
+    assert_eq!(
+        raw.query("RELEASE SAVEPOINT nope")[0].sqlstate().as_deref(),
+        Some("25P01")
+    );
+}

@@ -9,6 +9,7 @@
 mod functions;
 mod ordered;
 mod subqueries;
+mod types;
 
 use std::sync::{Arc, Mutex};
 
@@ -37,6 +38,8 @@ fn internal(e: impl std::fmt::Display) -> EngineError {
 pub struct PgCatalog {
     /// PostgreSQL's built-in rows (pg_type, pg_proc, keywords, ...), loaded once.
     static_tables: Arc<PgCatalogStaticTables>,
+    /// Type names to OIDs, for `to_regtype`.
+    type_oids: Arc<std::collections::HashMap<String, i32>>,
 }
 
 impl PgCatalog {
@@ -53,7 +56,11 @@ impl PgCatalog {
             .catalog(database)
             .ok_or_else(|| internal(format!("no catalog {database}")))?
             .register_schema("pg_catalog", Arc::new(provider))?;
-        Ok(Self { static_tables })
+        let type_oids = Arc::new(types::type_oids(&static_tables));
+        Ok(Self {
+            static_tables,
+            type_oids,
+        })
     }
 
     /// Registers the catalog functions on one session.
@@ -99,6 +106,7 @@ impl PgCatalog {
         ctx.register_udf(array_bounds_udf::create_array_upper_udf());
         ctx.register_udf(array_bounds_udf::create_array_lower_udf());
         CoerceIntArgsToBigInt::widen(ctx);
+        ctx.register_udf(types::to_regtype(self.type_oids.clone()));
         functions::register(ctx, user, settings);
     }
 }

@@ -202,7 +202,10 @@ fn classify_message(m: &str) -> EngineError {
         INVALID_TEXT_REPRESENTATION
     } else if lower.contains("already exists") {
         DUPLICATE_TABLE
-    } else if lower.contains("not supported") || lower.contains("unsupported") {
+    } else if lower.contains("not supported")
+        || lower.contains("unsupported")
+        || lower.contains("does not support")
+    {
         FEATURE_NOT_SUPPORTED
     } else if lower.contains("no field named")
         || lower.contains("column") && lower.contains("not found")

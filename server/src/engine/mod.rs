@@ -3,9 +3,12 @@
 
 mod cursor;
 pub mod error;
+mod like_escape;
+pub mod names;
 mod outcome;
 pub mod parse;
 mod rewrite;
+mod savepoint;
 mod session;
 pub mod settings;
 mod show;

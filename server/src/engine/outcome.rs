@@ -40,6 +40,8 @@ pub enum Outcome {
     },
     /// The statement opened a transaction block.
     Begin,
+    /// ROLLBACK TO SAVEPOINT: the block goes on, usable again after an error.
+    Recovered,
     /// The statement closed the transaction block; the tag is COMMIT or ROLLBACK.
     End {
         /// `COMMIT` or `ROLLBACK` (a COMMIT of a failed block answers ROLLBACK).

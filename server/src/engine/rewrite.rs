@@ -1,18 +1,20 @@
 //! PostgreSQL syntax that DataFusion does not plan, rewritten into forms it does, using the
 //! rules of datafusion-pg-catalog.
 //!
-//! One rule of that crate is left out on purpose: `RemoveSubqueryFromProjection` replaces
+//! Two rules of that crate are left out on purpose: `RemoveSubqueryFromProjection` replaces
 //! correlated scalar subqueries with NULL, which turns a query DataFusion cannot plan into a
-//! silently wrong answer. Without it such queries fail with 0A000 instead.
+//! silently wrong answer (without it such queries fail with 0A000); and
+//! `CurrentUserVariableToSessionUserFunctionCall`, because Aloe registers `current_user`
+//! itself and PostgreSQL names that column `current_user`, not `session_user`.
 
 use std::sync::{Arc, LazyLock};
 
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion_pg_catalog::sql::rules::{
-    AliasDuplicatedProjectionRewrite, CurrentUserVariableToSessionUserFunctionCall,
-    FixArrayLiteral, FixVersionColumnName, PrependUnqualifiedPgTableName,
-    ResolveUnqualifiedIdentifier, RewriteArrayAnyAllOperation, RewritePgCatalogOperator,
-    RewriteRegCastToSubquery, SqlStatementRewriteRule, StripCallableQualifier, StripCollate,
+    AliasDuplicatedProjectionRewrite, FixArrayLiteral, FixVersionColumnName,
+    PrependUnqualifiedPgTableName, ResolveUnqualifiedIdentifier, RewriteArrayAnyAllOperation,
+    RewritePgCatalogOperator, RewriteRegCastToSubquery, SqlStatementRewriteRule,
+    StripCallableQualifier, StripCollate,
 };
 
 static RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::new(|| {
@@ -23,7 +25,6 @@ static RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::new(||
         Arc::new(PrependUnqualifiedPgTableName),
         Arc::new(StripCallableQualifier),
         Arc::new(FixArrayLiteral),
-        Arc::new(CurrentUserVariableToSessionUserFunctionCall),
         Arc::new(StripCollate),
         Arc::new(RewritePgCatalogOperator),
         Arc::new(RewriteRegCastToSubquery::new()),
@@ -36,8 +37,11 @@ static RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::new(||
 pub fn rewrite(statement: DFStatement) -> DFStatement {
     match statement {
         DFStatement::Statement(s) => {
-            let s = RULES.iter().fold(*s, |s, rule| rule.rewrite(s));
-            DFStatement::Statement(Box::new(s))
+            let mut s = RULES.iter().fold(*s, |s, rule| rule.rewrite(s));
+            super::like_escape::rewrite(&mut s);
+            let mut statement = DFStatement::Statement(Box::new(s));
+            super::names::name_outputs(&mut statement);
+            statement
         }
         other => other,
     }

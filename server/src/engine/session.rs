@@ -25,6 +25,7 @@ use super::cursor::{Cursor, Cursors};
 use super::error::{EngineError, EngineResult, sqlstate};
 use super::outcome::{Outcome, Prepared, TxStatus};
 use super::parse::{Parsed, parse};
+use super::savepoint::Savepoints;
 use super::settings::{Reported, Settings};
 use super::show::{batches_stream, text_schema, text_table};
 use super::stream::Guard;
@@ -42,6 +43,11 @@ pub struct Session {
     current: Mutex<CancellationToken>,
     /// The open transaction block was started READ ONLY.
     read_only_tx: AtomicBool,
+    /// Savepoints of the open block, and the writes that limit rolling back to them.
+    savepoints: Mutex<Savepoints>,
+    /// A ROLLBACK TO SAVEPOINT left the failed block usable again; the wire layer reads and
+    /// clears this to report 'T' instead of 'E'.
+    recovered: AtomicBool,
 }
 
 impl std::fmt::Debug for Session {
@@ -78,6 +84,7 @@ impl Session {
         engine
             .pg_catalog
             .register_functions(&ctx, &engine.database, user, settings.clone());
+        ctx.register_udf(super::like_escape::udf());
         {
             let state = ctx.state_ref();
             let existing = state.read().clone();
@@ -91,6 +98,8 @@ impl Session {
             cursors: tokio::sync::Mutex::new(Cursors::default()),
             current: Mutex::new(CancellationToken::new()),
             read_only_tx: AtomicBool::new(false),
+            savepoints: Mutex::new(Savepoints::default()),
+            recovered: AtomicBool::new(false),
         };
         session.apply_settings();
         Ok(session)
@@ -99,6 +108,20 @@ impl Session {
     /// The settings reported to the client at startup (ParameterStatus).
     pub fn reported_settings(&self) -> Reported {
         self.settings.lock().expect("settings lock").reported()
+    }
+
+    /// The result columns of an open SQL cursor, which clients may Describe as a portal.
+    pub async fn cursor_schema(
+        &self,
+        name: &str,
+    ) -> Option<datafusion::arrow::datatypes::SchemaRef> {
+        let mut cursors = self.cursors.lock().await;
+        cursors.get(name).ok().map(|c| c.schema.clone())
+    }
+
+    /// Whether a ROLLBACK TO SAVEPOINT just made a failed block usable again (clears it).
+    pub fn take_recovered(&self) -> bool {
+        self.recovered.swap(false, Ordering::Relaxed)
     }
 
     /// Stops the statement running now, if any (a CancelRequest).
@@ -207,6 +230,20 @@ impl Session {
         let statement = &parsed.statement;
         let ends_block = matches!(statement, DFStatement::Statement(s)
             if matches!(s.as_ref(), Statement::Commit { .. } | Statement::Rollback { .. }));
+        if ends_block {
+            // ROLLBACK TO keeps the block; it clears its own later savepoints.
+            if let DFStatement::Statement(s) = statement
+                && !matches!(
+                    s.as_ref(),
+                    Statement::Rollback {
+                        savepoint: Some(_),
+                        ..
+                    }
+                )
+            {
+                self.savepoints.lock().expect("savepoints lock").clear();
+            }
+        }
         if tx == TxStatus::Failed && !ends_block {
             return Err(not_in_failed_block());
         }
@@ -237,11 +274,43 @@ impl Session {
                 self.cursors.lock().await.on_rollback();
                 Ok(Outcome::End { tag: "ROLLBACK" })
             }
-            Statement::Rollback { .. }
-            | Statement::Savepoint { .. }
-            | Statement::ReleaseSavepoint { .. } => Err(EngineError::not_supported(
-                "savepoints are not supported: Aloe has no partial rollback",
+            Statement::Savepoint { name }
+            | Statement::ReleaseSavepoint { name }
+            | Statement::Rollback {
+                savepoint: Some(name),
+                ..
+            } if tx == TxStatus::Idle => Err(EngineError::new(
+                sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                format!(
+                    "savepoint \"{}\": savepoints can only be used in transaction blocks",
+                    ident_name(name)
+                ),
             )),
+            Statement::Savepoint { name } => {
+                self.savepoints
+                    .lock()
+                    .expect("savepoints lock")
+                    .take(ident_name(name));
+                Ok(Outcome::command("SAVEPOINT"))
+            }
+            Statement::ReleaseSavepoint { name } => {
+                self.savepoints
+                    .lock()
+                    .expect("savepoints lock")
+                    .release(&ident_name(name))?;
+                Ok(Outcome::command("RELEASE"))
+            }
+            Statement::Rollback {
+                savepoint: Some(name),
+                ..
+            } => {
+                self.savepoints
+                    .lock()
+                    .expect("savepoints lock")
+                    .roll_back_to(&ident_name(name))?;
+                self.recovered.store(true, Ordering::Relaxed);
+                Ok(Outcome::Recovered)
+            }
             Statement::Declare { stmts } => self.declare(stmts, tx, &guard).await,
             Statement::Fetch {
                 name, direction, ..
@@ -282,6 +351,9 @@ impl Session {
             Some(p) => plan.with_param_values(p)?,
             None => plan,
         };
+        if writes(&plan) {
+            self.savepoints.lock().expect("savepoints lock").wrote();
+        }
         if self.read_only_tx.load(Ordering::Relaxed) && writes(&plan) {
             return Err(EngineError::new(
                 "25006",

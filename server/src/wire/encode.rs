@@ -13,25 +13,32 @@ use pgwire::error::PgWireResult;
 use pgwire::messages::data::{FieldDescription, RowDescription};
 
 use super::errors::df_to_pg;
+use crate::engine::names::wire_name;
 
 /// Column descriptions of a result in the formats the client asked for.
 pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Arc<Vec<FieldInfo>>> {
-    let schema = without_stale_oid_aliases(schema);
+    let schema = client_view(schema);
     Ok(Arc::new(arrow_schema_to_pg_fields(&schema, format, None)?))
 }
 
+/// Column names as the client sees them (see `engine::names`), and no oid alias on a
+/// column that is no longer an oid.
+///
 /// DataFusion carries a column's metadata through casts, so `c.oid::int8` would still say
 /// "oid" and be described as OID; the alias only holds while the column is still the int4 it
 /// was tagged on.
-fn without_stale_oid_aliases(schema: &Schema) -> Schema {
+fn client_view(schema: &Schema) -> Schema {
     let fields: Vec<Field> = schema
         .fields()
         .iter()
         .map(|f| {
-            if f.metadata().contains_key(PG_OID_ALIAS_KEY) && f.data_type() != &DataType::Int32 {
-                f.as_ref().clone().with_metadata(Default::default())
+            let field = f.as_ref().clone().with_name(wire_name(f.name()));
+            if field.metadata().contains_key(PG_OID_ALIAS_KEY)
+                && field.data_type() != &DataType::Int32
+            {
+                field.with_metadata(Default::default())
             } else {
-                f.as_ref().clone()
+                field
             }
         })
         .collect();

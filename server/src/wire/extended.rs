@@ -9,18 +9,19 @@ use async_trait::async_trait;
 use datafusion::arrow::datatypes::FieldRef;
 use futures::{Sink, SinkExt};
 use pgwire::api::portal::{Format, Portal};
-use pgwire::api::query::ExtendedQueryHandler;
-use pgwire::api::results::{FieldInfo, Response, Tag};
+use pgwire::api::query::{ExtendedQueryHandler, send_describe_response};
+use pgwire::api::results::{DescribePortalResponse, FieldInfo, Response, Tag};
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, Type};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_PORTAL};
 use pgwire::messages::startup::ParameterStatus;
 
 use super::encode::{fields, query_response};
 use super::errors::to_pg;
-use super::{Frontend, session_of, to_tx};
+use super::{Frontend, from_tx, session_of, to_tx};
 use crate::engine::types::PG_TYPE_KEY;
 use crate::engine::{Outcome, Prepared};
 
@@ -89,6 +90,44 @@ impl ExtendedQueryHandler for Frontend {
         self.parser.clone()
     }
 
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        self._on_execute(client, message).await?;
+        // pgwire knows no statement that leaves the failed state but ROLLBACK/COMMIT.
+        if session_of(client)?.take_recovered() {
+            client.set_transaction_status(from_tx(crate::engine::TxStatus::InBlock));
+        }
+        Ok(())
+    }
+
+    /// A cursor made with SQL DECLARE is a portal too, as in PostgreSQL: psycopg describes its
+    /// named cursors that way before fetching from them.
+    async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if message.target_type == TARGET_TYPE_BYTE_PORTAL
+            && let Some(name) = message.name.as_deref()
+            && client.portal_store().get_portal(name).is_none()
+        {
+            let session = session_of(client)?;
+            if let Some(schema) = session.cursor_schema(name).await {
+                let fields = fields(&schema, &Format::UnifiedText)?;
+                let response = DescribePortalResponse::new(fields.as_ref().clone());
+                return send_describe_response(client, &response).await;
+            }
+        }
+        self._on_describe(client, message).await
+    }
+
     async fn do_query<C>(
         &self,
         client: &mut C,
@@ -134,6 +173,7 @@ impl ExtendedQueryHandler for Frontend {
                 Response::Execution(Tag::new(&tag))
             }
             Outcome::Begin => Response::TransactionStart(Tag::new("BEGIN")),
+            Outcome::Recovered => Response::Execution(Tag::new("ROLLBACK")),
             Outcome::End { tag } => Response::TransactionEnd(Tag::new(tag)),
         })
     }

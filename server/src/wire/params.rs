@@ -7,7 +7,10 @@ use bytes::Bytes;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ParamValues;
 use pgwire::api::Type;
+use std::sync::Arc;
+
 use pgwire::api::portal::Portal;
+use pgwire::api::stmt::StoredStatement;
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::extendedquery::Bind;
 
@@ -54,7 +57,23 @@ pub fn decode(portal: &Portal<Prepared>) -> PgWireResult<ParamValues> {
         values.push(value);
     }
     let bind = Bind::new(None, None, formats, values, vec![]);
-    let rewritten = Portal::try_new(&bind, portal.statement.clone())?;
+    // arrow-pg decodes by the client's declared type first, and it reads uuid/json only as
+    // text: declare those as text now that they are text.
+    let declared: Vec<Option<Type>> = (0..portal.parameter_len())
+        .map(|i| {
+            if textual(i) {
+                Some(Type::TEXT)
+            } else {
+                portal.statement.parameter_types.get(i).cloned().flatten()
+            }
+        })
+        .collect();
+    let statement = StoredStatement::new(
+        portal.statement.id.clone(),
+        portal.statement.statement.clone(),
+        declared,
+    );
+    let rewritten = Portal::try_new(&bind, Arc::new(statement))?;
     // As text, these are plain text parameters of the text column that holds them.
     let text: Vec<Option<&Type>> = (0..portal.parameter_len())
         .map(|i| {

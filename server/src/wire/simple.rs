@@ -170,6 +170,15 @@ where
                 .map_err(conn)?;
             *tx = TxStatus::InBlock;
         }
+        Outcome::Recovered => {
+            client
+                .feed(PgWireBackendMessage::CommandComplete(
+                    Tag::new("ROLLBACK").into(),
+                ))
+                .await
+                .map_err(conn)?;
+            *tx = TxStatus::InBlock;
+        }
         Outcome::End { tag } => {
             client
                 .feed(PgWireBackendMessage::CommandComplete(Tag::new(tag).into()))

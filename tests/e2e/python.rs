@@ -1,0 +1,36 @@
+//! Python's PostgreSQL clients against the real server: tests/clients/python_clients.py
+//! (psycopg 3, SQLAlchemy 2, pandas), run with the interpreter that ./scripts/test-all
+//! prepares (ALOE_TEST_PYTHON), or python3.
+
+use std::process::Command;
+
+use crate::harness::Server;
+
+#[test]
+fn psycopg_sqlalchemy_and_pandas_work() {
+    let server = Server::start();
+    let python = std::env::var("ALOE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/clients/python_clients.py"
+    );
+    let out = Command::new(&python)
+        .arg(script)
+        .arg(server.addr.ip().to_string())
+        .arg(server.addr.port().to_string())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {python}: {e}; ./scripts/test-all installs the Python clients")
+        });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "python clients failed (interpreter {python}; ./scripts/test-all installs psycopg, \
+         SQLAlchemy and pandas):\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("all python client checks passed"),
+        "{stdout}"
+    );
+}
