@@ -6,6 +6,7 @@ mod cursors;
 mod errors;
 mod extended;
 mod harness;
+mod jdbc;
 mod malformed;
 mod python;
 mod raw;
