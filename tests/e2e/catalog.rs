@@ -153,3 +153,35 @@ async fn a_correlated_subquery_datafusion_cannot_plan_fails_instead_of_answering
         .unwrap_err();
     assert_eq!(sqlstate(&err), "0A000", "{err:?}");
 }
+
+#[tokio::test]
+async fn catalog_functions_clients_call() {
+    let server = Server::start();
+    let c = server.connect().await;
+    let row = c
+        .query_one(
+            "SELECT format('%s', 'x'), format('%I.%I', 'gen', 'Orders'), format('%L', 'it''s'), \
+             quote_ident('Order'), obj_description(1, 'pg_class'), col_description(1, 1), \
+             to_regtype('integer'), to_regtype('no_such_type')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "x");
+    assert_eq!(row.get::<_, String>(1), "gen.\"Orders\"");
+    assert_eq!(row.get::<_, String>(2), "'it''s'");
+    assert_eq!(row.get::<_, String>(3), "\"Order\"");
+    assert_eq!(row.get::<_, Option<String>>(4), None);
+    assert_eq!(row.get::<_, Option<String>>(5), None);
+    assert_eq!(row.get::<_, Option<i32>>(6), Some(23));
+    assert_eq!(row.get::<_, Option<i32>>(7), None);
+    let names: Vec<String> = c
+        .query("SELECT NULL, NULL, current_user", &[])
+        .await
+        .unwrap()[0]
+        .columns()
+        .iter()
+        .map(|col| col.name().to_owned())
+        .collect();
+    assert_eq!(names, ["?column?", "?column?", "current_user"]);
+}

@@ -7,7 +7,9 @@ use datafusion::arrow::array::{ArrayRef, StringArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::DataFusionError;
-use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, create_udf,
+};
 use datafusion::prelude::SessionContext;
 
 use crate::engine::settings::{SERVER_VERSION, Settings};
@@ -21,7 +23,7 @@ pub fn version_string() -> String {
     )
 }
 
-fn constant(name: &str, value: String) -> datafusion::logical_expr::ScalarUDF {
+fn constant(name: &str, value: String) -> ScalarUDF {
     create_udf(
         name,
         vec![],
@@ -35,30 +37,73 @@ fn constant(name: &str, value: String) -> datafusion::logical_expr::ScalarUDF {
     )
 }
 
+/// A function of any arguments with one answer for every row: the exact answer where Aloe
+/// has none of the objects asked about (descriptions, sequences) or hides none (visibility).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Fixed {
+    /// The function's name.
+    name: String,
+    /// Any types, this many arguments.
+    signature: Signature,
+    /// The answer.
+    value: ScalarValue,
+}
+
+impl Fixed {
+    fn udf(name: &str, arity: usize, value: ScalarValue) -> ScalarUDF {
+        ScalarUDF::from(Fixed {
+            name: name.to_owned(),
+            signature: Signature::any(arity, Volatility::Stable),
+            value,
+        })
+    }
+}
+
+impl ScalarUDFImpl for Fixed {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> datafusion::error::Result<DataType> {
+        Ok(self.value.data_type())
+    }
+
+    fn invoke_with_args(
+        &self,
+        _args: ScalarFunctionArgs,
+    ) -> datafusion::error::Result<ColumnarValue> {
+        Ok(ColumnarValue::Scalar(self.value.clone()))
+    }
+}
+
 /// Registers the functions on the session.
 pub fn register(ctx: &SessionContext, user: &str, settings: Arc<Mutex<Settings>>) {
     ctx.register_udf(constant("version", version_string()));
     ctx.register_udf(constant("current_user", user.to_owned()));
     ctx.register_udf(constant("session_user", user.to_owned()));
     ctx.register_udf(constant("user", user.to_owned()));
-    // Every function and type is visible: Aloe has no per-user search_path hiding.
-    for name in ["pg_function_is_visible", "pg_type_is_visible"] {
-        ctx.register_udf(create_udf(
-            name,
-            vec![DataType::Int32],
-            DataType::Boolean,
-            Volatility::Stable,
-            Arc::new(|args: &[ColumnarValue]| {
-                Ok(match &args[0] {
-                    ColumnarValue::Scalar(s) => {
-                        ColumnarValue::Scalar(ScalarValue::Boolean(Some(!s.is_null())))
-                    }
-                    ColumnarValue::Array(a) => {
-                        ColumnarValue::Array(Arc::new(datafusion::arrow::compute::is_not_null(a)?))
-                    }
-                })
-            }),
-        ));
+    ctx.register_udf(super::format::Format::udf());
+    // Aloe keeps no comments on tables or columns yet, so every description is NULL.
+    ctx.register_udf(Fixed::udf("obj_description", 2, ScalarValue::Utf8(None)));
+    ctx.register_udf(Fixed::udf("col_description", 2, ScalarValue::Utf8(None)));
+    ctx.register_udf(Fixed::udf("shobj_description", 2, ScalarValue::Utf8(None)));
+    // Aloe has no sequences.
+    ctx.register_udf(Fixed::udf(
+        "pg_get_serial_sequence",
+        2,
+        ScalarValue::Utf8(None),
+    ));
+    // Every function, type and collation is visible: no per-user search_path hiding.
+    for name in [
+        "pg_function_is_visible",
+        "pg_type_is_visible",
+        "pg_collation_is_visible",
+    ] {
+        ctx.register_udf(Fixed::udf(name, 1, ScalarValue::Boolean(Some(true))));
     }
 
     let lookup = move |args: &[ColumnarValue]| -> datafusion::error::Result<ColumnarValue> {

@@ -6,6 +6,7 @@
 //! context; Aloe registers the schema once per engine instead (one OID numbering shared by all
 //! sessions, so OIDs agree between connections and queries) and the functions per session.
 
+mod format;
 mod functions;
 mod ordered;
 mod subqueries;
