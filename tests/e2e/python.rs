@@ -1,6 +1,6 @@
 //! Python's PostgreSQL clients against the real server: tests/clients/python_clients.py
 //! (psycopg 3, SQLAlchemy 2, pandas), run with the interpreter that ./scripts/test-all
-//! prepares (ALOE_TEST_PYTHON), or python3.
+//! prepares (ALOE_TEST_PYTHON, else its default venv under ~/.cache/aloe, else python3).
 
 use std::process::Command;
 
@@ -9,7 +9,14 @@ use crate::harness::Server;
 #[test]
 fn psycopg_sqlalchemy_and_pandas_work() {
     let server = Server::start();
-    let python = std::env::var("ALOE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let default_venv = std::env::var("HOME")
+        .map(|h| format!("{h}/.cache/aloe/test-venv/bin/python"))
+        .ok()
+        .filter(|p| std::path::Path::new(p).exists());
+    let python = std::env::var("ALOE_TEST_PYTHON")
+        .ok()
+        .or(default_venv)
+        .unwrap_or_else(|| "python3".into());
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/clients/python_clients.py"

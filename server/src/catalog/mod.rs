@@ -6,8 +6,10 @@
 //! context; Aloe registers the schema once per engine instead (one OID numbering shared by all
 //! sessions, so OIDs agree between connections and queries) and the functions per session.
 
+mod descriptions;
 mod format;
 mod functions;
+mod information_schema;
 mod ordered;
 mod subqueries;
 mod types;
@@ -23,6 +25,7 @@ use datafusion_pg_catalog::pg_catalog::{
     has_privilege_udf, pg_get_expr_udf, quote_ident_udf,
 };
 
+pub use descriptions::NoDescriptions;
 pub use ordered::OrderedCatalogs;
 pub use subqueries::CatalogSubqueries;
 
@@ -34,7 +37,7 @@ fn internal(e: impl std::fmt::Display) -> EngineError {
     EngineError::new(sqlstate::INTERNAL_ERROR, format!("pg_catalog: {e}"))
 }
 
-/// The pg_catalog schema of one engine and what sessions need to use it.
+/// The pg_catalog and information_schema schemas of one engine and what sessions need to use it.
 #[derive(Debug)]
 pub struct PgCatalog {
     /// PostgreSQL's built-in rows (pg_type, pg_proc, keywords, ...), loaded once.
@@ -53,10 +56,17 @@ impl PgCatalog {
             EmptyContextProvider,
         )
         .map_err(internal)?;
-        catalogs
+        let catalog = catalogs
             .catalog(database)
-            .ok_or_else(|| internal(format!("no catalog {database}")))?
-            .register_schema("pg_catalog", Arc::new(provider))?;
+            .ok_or_else(|| internal(format!("no catalog {database}")))?;
+        catalog.register_schema("pg_catalog", Arc::new(provider))?;
+        catalog.register_schema(
+            information_schema::NAME,
+            Arc::new(information_schema::InformationSchema::new(
+                catalogs.clone(),
+                database,
+            )),
+        )?;
         let type_oids = Arc::new(types::type_oids(&static_tables));
         Ok(Self {
             static_tables,

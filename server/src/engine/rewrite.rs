@@ -19,6 +19,8 @@ use datafusion_pg_catalog::sql::rules::{
 
 static RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::new(|| {
     vec![
+        // Before the regclass rewrite, which would otherwise meet the casts inside.
+        Arc::new(crate::catalog::NoDescriptions),
         Arc::new(AliasDuplicatedProjectionRewrite),
         Arc::new(ResolveUnqualifiedIdentifier),
         Arc::new(RewriteArrayAnyAllOperation),

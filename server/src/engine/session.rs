@@ -72,7 +72,8 @@ impl Session {
         let config = SessionConfig::new()
             .with_default_catalog_and_schema(&engine.database, "public")
             .with_create_default_catalog_and_schema(false)
-            .with_information_schema(true);
+            // Aloe serves its own information_schema with PostgreSQL's columns (catalog/).
+            .with_information_schema(false);
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(engine.runtime.clone())
