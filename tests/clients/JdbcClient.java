@@ -146,7 +146,7 @@ public class JdbcClient {
                 ResultSet rs = md.getPrimaryKeys(null, "gen", "products");
                 while (rs.next()) { }
             });
-            gap("getImportedKeys", () -> {
+            check("getImportedKeys", () -> {
                 ResultSet rs = md.getImportedKeys(null, "gen", "orders");
                 while (rs.next()) { }
             });

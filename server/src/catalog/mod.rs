@@ -11,6 +11,8 @@ mod format;
 mod functions;
 mod information_schema;
 mod ordered;
+mod overrides;
+mod pg_settings;
 mod subqueries;
 mod types;
 
@@ -27,6 +29,7 @@ use datafusion_pg_catalog::pg_catalog::{
 
 pub use descriptions::NoDescriptions;
 pub use ordered::OrderedCatalogs;
+pub use pg_settings::SessionSettings;
 pub use subqueries::CatalogSubqueries;
 
 use crate::engine::EngineResult;
@@ -59,7 +62,10 @@ impl PgCatalog {
         let catalog = catalogs
             .catalog(database)
             .ok_or_else(|| internal(format!("no catalog {database}")))?;
-        catalog.register_schema("pg_catalog", Arc::new(provider))?;
+        catalog.register_schema(
+            "pg_catalog",
+            Arc::new(overrides::Overrides(Arc::new(provider))),
+        )?;
         catalog.register_schema(
             information_schema::NAME,
             Arc::new(information_schema::InformationSchema::new(

@@ -69,7 +69,9 @@ impl Session {
         user: &str,
         startup: &BTreeMap<String, String>,
     ) -> EngineResult<Self> {
+        let settings = Arc::new(Mutex::new(Settings::new(user, startup)));
         let config = SessionConfig::new()
+            .with_extension(Arc::new(crate::catalog::SessionSettings(settings.clone())))
             .with_default_catalog_and_schema(&engine.database, "public")
             .with_create_default_catalog_and_schema(false)
             // Aloe serves its own information_schema with PostgreSQL's columns (catalog/).
@@ -81,7 +83,6 @@ impl Session {
             .with_default_features()
             .build();
         let ctx = SessionContext::new_with_state(state);
-        let settings = Arc::new(Mutex::new(Settings::new(user, startup)));
         engine
             .pg_catalog
             .register_functions(&ctx, &engine.database, user, settings.clone());

@@ -1,0 +1,82 @@
+//! pg_catalog tables that Aloe answers itself, over datafusion-pg-catalog's provider.
+//!
+//! `pg_constraint` and `pg_index` of that crate carry PostgreSQL's own system-catalog rows,
+//! with array columns (`conkey`, `indkey`, ...) stored as text, so clients' `attnum =
+//! ANY(c.conkey)` and `indkey[n]` cannot be planned. Aloe's tables have no constraints and no
+//! indexes, so these two are served empty, with real array columns: every client query over
+//! them plans, and answers exactly what Aloe has. `pg_settings` shows the reading session's
+//! own settings (see `pg_settings.rs`).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::catalog::{SchemaProvider, TableProvider};
+use datafusion::datasource::{MemTable, TableType};
+use datafusion::error::Result;
+
+/// Array columns of the overridden tables and their element types.
+const ARRAY_COLUMNS: &[(&str, DataType)] = &[
+    ("conkey", DataType::Int16),
+    ("confkey", DataType::Int16),
+    ("confdelsetcols", DataType::Int16),
+    ("conpfeqop", DataType::Int32),
+    ("conppeqop", DataType::Int32),
+    ("conffeqop", DataType::Int32),
+    ("conexclop", DataType::Int32),
+    ("indkey", DataType::Int16),
+    ("indoption", DataType::Int16),
+    ("indcollation", DataType::Int32),
+    ("indclass", DataType::Int32),
+];
+
+const EMPTY: [&str; 2] = ["pg_constraint", "pg_index"];
+
+/// datafusion-pg-catalog's pg_catalog with some tables replaced.
+#[derive(Debug)]
+pub struct Overrides(pub Arc<dyn SchemaProvider>);
+
+#[async_trait]
+impl SchemaProvider for Overrides {
+    fn table_names(&self) -> Vec<String> {
+        self.0.table_names()
+    }
+
+    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        if name == "pg_settings" {
+            return Ok(Some(Arc::new(super::pg_settings::PgSettings::default())));
+        }
+        let inner = self.0.table(name).await?;
+        if !EMPTY.contains(&name) {
+            return Ok(inner);
+        }
+        let Some(inner) = inner else {
+            return Ok(None);
+        };
+        let fields: Vec<Field> = inner
+            .schema()
+            .fields()
+            .iter()
+            .map(
+                |f| match ARRAY_COLUMNS.iter().find(|(n, _)| n == f.name()) {
+                    Some((_, element)) => Field::new(
+                        f.name(),
+                        DataType::List(Arc::new(Field::new_list_field(element.clone(), true))),
+                        true,
+                    ),
+                    None => f.as_ref().clone(),
+                },
+            )
+            .collect();
+        let schema = Arc::new(Schema::new(fields));
+        Ok(Some(Arc::new(MemTable::try_new(schema, vec![vec![]])?)))
+    }
+
+    async fn table_type(&self, name: &str) -> Result<Option<TableType>> {
+        self.0.table_type(name).await
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.0.table_exist(name)
+    }
+}
