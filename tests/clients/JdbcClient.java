@@ -142,7 +142,7 @@ public class JdbcClient {
                 while (rs.next()) cols.add(rs.getString("COLUMN_NAME") + ":" + rs.getString("TYPE_NAME"));
                 expect("columns", cols, List.of("product_id:int8", "name:text", "category:text", "price:float8", "cost:float8", "launch_date:date"));
             });
-            gap("getPrimaryKeys", () -> {
+            check("getPrimaryKeys", () -> {
                 ResultSet rs = md.getPrimaryKeys(null, "gen", "products");
                 while (rs.next()) { }
             });

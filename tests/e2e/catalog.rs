@@ -185,3 +185,29 @@ async fn catalog_functions_clients_call() {
         .collect();
     assert_eq!(names, ["?column?", "?column?", "current_user"]);
 }
+
+#[tokio::test]
+async fn composite_access_and_expandarray_as_pgjdbc_uses_them() {
+    let server = Server::start();
+    let c = server.connect().await;
+    let rows = c
+        .query(
+            "SELECT (r.k).x::int8 AS x, r.seq::int8 AS seq FROM (SELECT \
+             information_schema._pg_expandarray(make_array(10, 20, 30)) AS k, \
+             (information_schema._pg_expandarray(make_array(10, 20, 30))).n AS seq) r \
+             WHERE (r.k).x > 10",
+            &[],
+        )
+        .await
+        .unwrap();
+    let got: Vec<(i64, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(got, [(20, 2), (30, 3)]);
+    let named = c
+        .query(
+            "SELECT (s).x FROM (SELECT named_struct('x', 1) AS s) t",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(named[0].columns()[0].name(), "x");
+}

@@ -7,6 +7,7 @@
 //! sessions, so OIDs agree between connections and queries) and the functions per session.
 
 mod descriptions;
+pub mod expandarray;
 mod format;
 mod functions;
 mod information_schema;
@@ -124,6 +125,7 @@ impl PgCatalog {
         ctx.register_udf(array_bounds_udf::create_array_lower_udf());
         CoerceIntArgsToBigInt::widen(ctx);
         ctx.register_udf(types::to_regtype(self.type_oids.clone()));
+        ctx.register_udf(expandarray::ExpandArray::udf());
         functions::register(ctx, user, settings);
     }
 }

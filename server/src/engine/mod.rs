@@ -1,6 +1,7 @@
 //! The engine side of the seam between the wire protocol and DataFusion: one shared catalog
 //! and runtime, one [`Session`] per connection, statements in, Arrow streams or tags out.
 
+mod composite;
 mod cursor;
 pub mod error;
 mod like_escape;

@@ -9,7 +9,9 @@
 use std::collections::HashMap;
 
 use datafusion::sql::parser::Statement as DFStatement;
-use datafusion::sql::sqlparser::ast::{Expr, Ident, SelectItem, SetExpr, Statement};
+use datafusion::sql::sqlparser::ast::{
+    AccessExpr, Expr, Ident, SelectItem, SetExpr, Statement, Subscript, Value,
+};
 
 /// Marks the start of the uniqueness suffix of a repeated name; a private-use character that
 /// no client writes.
@@ -41,6 +43,17 @@ fn pg_name(e: &Expr) -> String {
             inner => pg_name(inner),
         },
         Expr::Nested(inner) => pg_name(inner),
+        // `(row).field` and `row['field']` are named after the field.
+        Expr::CompoundFieldAccess { access_chain, .. } => match access_chain.last() {
+            Some(AccessExpr::Dot(Expr::Identifier(i))) => i.value.clone(),
+            Some(AccessExpr::Subscript(Subscript::Index {
+                index: Expr::Value(v),
+            })) => match &v.value {
+                Value::SingleQuotedString(s) => s.clone(),
+                _ => "?column?".into(),
+            },
+            _ => "?column?".into(),
+        },
         Expr::Case { .. } => "case".into(),
         _ => "?column?".into(),
     }

@@ -41,6 +41,8 @@ pub fn rewrite(statement: DFStatement) -> DFStatement {
         DFStatement::Statement(s) => {
             let mut s = RULES.iter().fold(*s, |s, rule| rule.rewrite(s));
             super::like_escape::rewrite(&mut s);
+            crate::catalog::expandarray::rewrite(&mut s);
+            super::composite::rewrite(&mut s);
             let mut statement = DFStatement::Statement(Box::new(s));
             super::names::name_outputs(&mut statement);
             statement
