@@ -1,5 +1,5 @@
-//! pgjdbc (Debian's libpostgresql-jdbc-java) against the real server: tests/clients/
-//! JdbcClient.java, compiled by this test and run strictly (every claimed check must pass).
+//! pgjdbc (Debian's libpostgresql-jdbc-java) against the real server: the programs in
+//! tests/clients/ are compiled by these tests and run strictly (every check must pass).
 
 use std::process::Command;
 
@@ -7,17 +7,17 @@ use crate::harness::Server;
 
 const DRIVER: &str = "/usr/share/java/postgresql.jar";
 
-#[test]
-fn pgjdbc_queries_prepares_pages_cancels_and_reads_metadata() {
+/// Compiles tests/clients/<class>.java and runs it against a fresh server; returns stdout.
+fn run_java(class: &str) -> String {
     assert!(
         std::path::Path::new(DRIVER).exists(),
         "{DRIVER} is missing: ./scripts/test-all installs libpostgresql-jdbc-java"
     );
     let server = Server::start();
     let classes = tempfile::tempdir().unwrap();
-    let source = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/clients/JdbcClient.java"
+    let source = format!(
+        "{}/../tests/clients/{class}.java",
+        env!("CARGO_MANIFEST_DIR")
     );
     let javac = Command::new("javac")
         .args([
@@ -25,7 +25,7 @@ fn pgjdbc_queries_prepares_pages_cancels_and_reads_metadata() {
             classes.path().to_str().unwrap(),
             "-cp",
             DRIVER,
-            source,
+            &source,
         ])
         .output()
         .expect("javac is installed");
@@ -36,16 +36,28 @@ fn pgjdbc_queries_prepares_pages_cancels_and_reads_metadata() {
     );
     let classpath = format!("{DRIVER}:{}", classes.path().display());
     let out = Command::new("java")
-        .args(["-cp", &classpath, "JdbcClient"])
+        .args(["-cp", &classpath, class])
         .arg(server.addr.ip().to_string())
         .arg(server.addr.port().to_string())
         .output()
         .expect("java is installed");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+#[test]
+fn pgjdbc_queries_prepares_pages_cancels_and_reads_metadata() {
+    let stdout = run_java("JdbcClient");
     assert!(stdout.contains("all jdbc checks passed"), "{stdout}");
+}
+
+#[test]
+fn metabase_adds_syncs_and_queries_the_database() {
+    let stdout = run_java("MetabaseReplay");
+    assert!(stdout.contains("all metabase checks passed"), "{stdout}");
 }
