@@ -5,6 +5,7 @@ mod catalog;
 mod cursors;
 mod errors;
 mod extended;
+mod grafana;
 mod harness;
 mod jdbc;
 mod malformed;

@@ -4,6 +4,7 @@
 mod composite;
 mod cursor;
 pub mod error;
+mod from_functions;
 mod like_escape;
 pub mod names;
 mod outcome;

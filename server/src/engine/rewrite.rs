@@ -43,6 +43,7 @@ pub fn rewrite(statement: DFStatement) -> DFStatement {
             super::like_escape::rewrite(&mut s);
             crate::catalog::expandarray::rewrite(&mut s);
             super::composite::rewrite(&mut s);
+            super::from_functions::rewrite(&mut s);
             let mut statement = DFStatement::Statement(Box::new(s));
             super::names::name_outputs(&mut statement);
             statement
