@@ -2,6 +2,7 @@
 //! (tokio-postgres, psql) and by raw sockets for what no well-behaved client sends.
 
 mod catalog;
+mod copy;
 mod cursors;
 mod errors;
 mod extended;

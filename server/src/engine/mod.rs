@@ -2,6 +2,7 @@
 //! and runtime, one [`Session`] per connection, statements in, Arrow streams or tags out.
 
 mod composite;
+mod copy;
 mod cursor;
 pub mod error;
 mod from_functions;
@@ -26,7 +27,7 @@ use datafusion::catalog::{
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
 pub use error::{EngineError, EngineResult};
-pub use outcome::{Outcome, Prepared, TxStatus};
+pub use outcome::{CopyFormat, Outcome, Prepared, TxStatus};
 pub use session::Session;
 
 /// The state every session shares: catalog, runtime (memory pool, object stores).

@@ -40,6 +40,15 @@ pub enum Outcome {
     },
     /// The statement opened a transaction block.
     Begin,
+    /// COPY ... TO STDOUT: rows to send as COPY data.
+    CopyOut {
+        /// Result columns.
+        schema: SchemaRef,
+        /// The rows.
+        stream: SendableRecordBatchStream,
+        /// Text or CSV, and their options.
+        format: CopyFormat,
+    },
     /// ROLLBACK TO SAVEPOINT: the block goes on, usable again after an error.
     Recovered,
     /// The statement closed the transaction block; the tag is COMMIT or ROLLBACK.
@@ -73,4 +82,19 @@ pub struct Prepared {
     pub param_types: Vec<Option<FieldRef>>,
     /// The result columns, when the statement returns rows.
     pub schema: Option<SchemaRef>,
+}
+
+/// The format of COPY TO STDOUT.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CopyFormat {
+    /// CSV rather than PostgreSQL's text format.
+    pub csv: bool,
+    /// CSV: a first line of column names.
+    pub header: bool,
+    /// The field separator (tab for text, comma for CSV by default).
+    pub delimiter: Option<char>,
+    /// How NULL is written (`\N` for text, empty for CSV by default).
+    pub null: Option<String>,
+    /// CSV: the quote character.
+    pub quote: Option<char>,
 }

@@ -3,6 +3,7 @@
 use datafusion::sql::parser::{DFParserBuilder, Statement as DFStatement};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
+use datafusion::sql::sqlparser::parser::Parser as SqlParser;
 use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace, Word};
 
 use super::error::{EngineError, EngineResult};
@@ -87,20 +88,46 @@ pub fn parse(sql: &str) -> EngineResult<Vec<Parsed>> {
         tokens.splice(name..name, inserted);
     }
 
-    let statements = DFParserBuilder::new(tokens)
-        .with_dialect(&dialect)
-        .build()
-        .map_err(EngineError::from)?
-        .parse_statements()
-        .map_err(EngineError::from)?;
-    Ok(statements
-        .into_iter()
-        .enumerate()
-        .map(|(i, statement)| Parsed {
+    // Statement by statement: COPY ... TO STDOUT is PostgreSQL's and DataFusion's parser does
+    // not know it (its COPY writes files), so sqlparser's own PostgreSQL parser takes those.
+    let mut parsed = Vec::new();
+    let mut moves = moves.into_iter();
+    for segment in tokens.split(|t| t.token == Token::SemiColon) {
+        let mut words = segment.iter().filter_map(|t| match &t.token {
+            Token::Whitespace(_) => None,
+            Token::Word(w) if w.quote_style.is_none() => Some(Some(w.keyword)),
+            _ => Some(None),
+        });
+        let Some(first) = words.next() else {
+            continue;
+        };
+        let is_move = moves.next().unwrap_or(false);
+        let copy_stdio = first == Some(Keyword::COPY)
+            && words.any(|w| matches!(w, Some(Keyword::STDOUT) | Some(Keyword::STDIN)));
+        let statement = if copy_stdio {
+            let s = SqlParser::new(&dialect)
+                .with_tokens_with_locations(segment.to_vec())
+                .parse_statement()
+                .map_err(EngineError::from)?;
+            DFStatement::Statement(Box::new(s))
+        } else {
+            let mut statements = DFParserBuilder::new(segment.to_vec())
+                .with_dialect(&dialect)
+                .build()
+                .map_err(EngineError::from)?
+                .parse_statements()
+                .map_err(EngineError::from)?;
+            match statements.pop_front() {
+                Some(s) => s,
+                None => continue,
+            }
+        };
+        parsed.push(Parsed {
             statement: super::rewrite::rewrite(statement),
-            is_move: moves.get(i).copied().unwrap_or(false),
-        })
-        .collect())
+            is_move,
+        });
+    }
+    Ok(parsed)
 }
 
 fn word(value: &str, keyword: Keyword) -> TokenWithSpan {

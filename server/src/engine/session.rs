@@ -313,6 +313,18 @@ impl Session {
                 self.recovered.store(true, Ordering::Relaxed);
                 Ok(Outcome::Recovered)
             }
+            Statement::Copy { .. } => {
+                let copy = super::copy::plan(sql)?;
+                let statement = DFStatement::Statement(Box::new(Statement::Query(copy.query)));
+                match self.run_sql(statement, None, &guard).await? {
+                    Outcome::Rows { schema, stream, .. } => Ok(Outcome::CopyOut {
+                        schema,
+                        stream,
+                        format: copy.format,
+                    }),
+                    _ => Err(EngineError::syntax("COPY needs a query that returns rows")),
+                }
+            }
             Statement::Declare { stmts } => self.declare(stmts, tx, &guard).await,
             Statement::Fetch {
                 name, direction, ..
@@ -661,6 +673,7 @@ fn handled_here(s: &Statement) -> bool {
             | Statement::Close { .. }
             | Statement::Discard { .. }
             | Statement::Deallocate { .. }
+            | Statement::Copy { .. }
     )
 }
 

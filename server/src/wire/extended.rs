@@ -174,6 +174,11 @@ impl ExtendedQueryHandler for Frontend {
             }
             Outcome::Begin => Response::TransactionStart(Tag::new("BEGIN")),
             Outcome::Recovered => Response::Execution(Tag::new("ROLLBACK")),
+            Outcome::CopyOut {
+                schema,
+                stream,
+                format,
+            } => Response::CopyOut(super::copy::response(schema, stream, &format)?),
             Outcome::End { tag } => Response::TransactionEnd(Tag::new(tag)),
         })
     }

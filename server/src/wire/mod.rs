@@ -3,6 +3,7 @@
 
 mod cancel;
 mod connection;
+mod copy;
 mod encode;
 mod errors;
 mod extended;

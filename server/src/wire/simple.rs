@@ -12,6 +12,7 @@ use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::copy::{CopyDone, CopyOutResponse};
 use pgwire::messages::response::{EmptyQueryResponse, ReadyForQuery};
 use pgwire::messages::simplequery::Query;
 use pgwire::messages::startup::ParameterStatus;
@@ -169,6 +170,44 @@ where
                 .await
                 .map_err(conn)?;
             *tx = TxStatus::InBlock;
+        }
+        Outcome::CopyOut {
+            schema,
+            stream,
+            format,
+        } => {
+            let columns = schema.fields().len();
+            let (with_header, data) =
+                super::copy::copy_data(schema, stream, &format).map_err(Stop::Statement)?;
+            client
+                .feed(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(
+                    0,
+                    columns as i16,
+                    vec![0; columns],
+                )))
+                .await
+                .map_err(conn)?;
+            let mut data = Box::pin(data);
+            let mut messages = 0usize;
+            while let Some(message) = data.next().await {
+                let message = message.map_err(Stop::Statement)?;
+                client
+                    .feed(PgWireBackendMessage::CopyData(message))
+                    .await
+                    .map_err(conn)?;
+                messages += 1;
+            }
+            let rows = messages - usize::from(with_header);
+            client
+                .feed(PgWireBackendMessage::CopyDone(CopyDone::new()))
+                .await
+                .map_err(conn)?;
+            client
+                .feed(PgWireBackendMessage::CommandComplete(
+                    Tag::new("COPY").with_rows(rows).into(),
+                ))
+                .await
+                .map_err(conn)?;
         }
         Outcome::Recovered => {
             client
