@@ -38,6 +38,17 @@ fn psql_lists_databases_schemas_tables_and_views() {
         views.contains("big_orders") && views.contains("view"),
         "{views}"
     );
+    let described = psql_ok(&server, &["-c", "\\d gen.products"]);
+    assert!(described.contains("Table \"gen.products\""), "{described}");
+    for line in [
+        " product_id  | bigint           |           | not null |",
+        " price       | double precision |           | not null |",
+        " launch_date | date             |           | not null |",
+    ] {
+        assert!(described.contains(line), "{described}");
+    }
+    let view = psql_ok(&server, &["-c", "\\d public.big_orders"]);
+    assert!(view.contains("View \"public.big_orders\""), "{view}");
     let expanded = psql_ok(
         &server,
         &[

@@ -97,6 +97,12 @@ pub fn register(ctx: &SessionContext, user: &str, settings: Arc<Mutex<Settings>>
         2,
         ScalarValue::Utf8(None),
     ));
+    // Ordinary tables are publishable; Aloe has no other kind that is not.
+    ctx.register_udf(Fixed::udf(
+        "pg_relation_is_publishable",
+        1,
+        ScalarValue::Boolean(Some(true)),
+    ));
     // Every function, type and collation is visible: no per-user search_path hiding.
     for name in [
         "pg_function_is_visible",

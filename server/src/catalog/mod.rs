@@ -7,6 +7,7 @@
 //! sessions, so OIDs agree between connections and queries) and the functions per session.
 
 mod descriptions;
+mod empty_selects;
 pub mod expandarray;
 mod format;
 mod functions;
@@ -29,6 +30,7 @@ use datafusion_pg_catalog::pg_catalog::{
 };
 
 pub use descriptions::NoDescriptions;
+pub use empty_selects::EmptySelects;
 pub use ordered::OrderedCatalogs;
 pub use pg_settings::SessionSettings;
 pub use subqueries::CatalogSubqueries;

@@ -1,9 +1,10 @@
 //! pg_catalog tables that Aloe answers itself, over datafusion-pg-catalog's provider.
 //!
-//! `pg_constraint` and `pg_index` of that crate carry PostgreSQL's own system-catalog rows,
-//! with array columns (`conkey`, `indkey`, ...) stored as text, so clients' `attnum =
-//! ANY(c.conkey)` and `indkey[n]` cannot be planned. Aloe's tables have no constraints and no
-//! indexes, so these two are served empty, with real array columns: every client query over
+//! `pg_constraint`, `pg_index`, `pg_policy` and `pg_statistic_ext` of that crate carry
+//! PostgreSQL's own system-catalog rows, with array columns (`conkey`, `indkey`, `polroles`,
+//! `stxkind`, ...) stored as text, so clients' `attnum = ANY(c.conkey)` and `indkey[n]` cannot
+//! be planned. Aloe's tables have no constraints, indexes, row policies or extended
+//! statistics, so these are served empty, with real array columns: every client query over
 //! them plans, and answers exactly what Aloe has. `pg_settings` shows the reading session's
 //! own settings (see `pg_settings.rs`).
 
@@ -28,9 +29,12 @@ const ARRAY_COLUMNS: &[(&str, DataType)] = &[
     ("indoption", DataType::Int16),
     ("indcollation", DataType::Int32),
     ("indclass", DataType::Int32),
+    ("polroles", DataType::Int32),
+    ("stxkind", DataType::Utf8),
+    ("stxkeys", DataType::Int16),
 ];
 
-const EMPTY: [&str; 2] = ["pg_constraint", "pg_index"];
+const EMPTY: [&str; 4] = ["pg_constraint", "pg_index", "pg_policy", "pg_statistic_ext"];
 
 /// datafusion-pg-catalog's pg_catalog with some tables replaced.
 #[derive(Debug)]

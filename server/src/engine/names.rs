@@ -23,7 +23,7 @@ pub fn wire_name(name: &str) -> &str {
 }
 
 /// PostgreSQL's name for an unaliased output expression.
-fn pg_name(e: &Expr) -> String {
+pub fn pg_name(e: &Expr) -> String {
     match e {
         Expr::Identifier(i) => i.value.clone(),
         Expr::CompoundIdentifier(parts) => {
@@ -67,9 +67,23 @@ pub fn name_outputs(statement: &mut DFStatement) {
     let Statement::Query(q) = s.as_mut() else {
         return;
     };
-    let SetExpr::Select(select) = q.body.as_mut() else {
-        return;
-    };
+    name_set_expr(q.body.as_mut());
+}
+
+/// Names the outputs of a SELECT, or of every branch of a UNION/INTERSECT/EXCEPT (the first
+/// branch's names are the result's; the others only need to be unique).
+fn name_set_expr(body: &mut SetExpr) {
+    match body {
+        SetExpr::SetOperation { left, right, .. } => {
+            name_set_expr(left);
+            name_set_expr(right);
+        }
+        SetExpr::Select(select) => name_select(select),
+        _ => {}
+    }
+}
+
+fn name_select(select: &mut datafusion::sql::sqlparser::ast::Select) {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for item in select.projection.iter_mut() {
         let (name, expr) = match item {

@@ -21,6 +21,7 @@ static RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::new(||
     vec![
         // Before the regclass rewrite, which would otherwise meet the casts inside.
         Arc::new(crate::catalog::NoDescriptions),
+        Arc::new(crate::catalog::EmptySelects),
         Arc::new(AliasDuplicatedProjectionRewrite),
         Arc::new(ResolveUnqualifiedIdentifier),
         Arc::new(RewriteArrayAnyAllOperation),
