@@ -47,6 +47,16 @@ fn psql_lists_databases_schemas_tables_and_views() {
     ] {
         assert!(described.contains(line), "{described}");
     }
+    let functions = psql_ok(&server, &["-c", "\\df pg_catalog.upper"]);
+    assert!(
+        functions.contains("| upper | text             | text"),
+        "{functions}"
+    );
+    let none = psql_ok(&server, &["-c", "\\df"]);
+    assert!(
+        none.contains("(0 rows)"),
+        "Aloe defines no functions of its own: {none}"
+    );
     let view = psql_ok(&server, &["-c", "\\d public.big_orders"]);
     assert!(view.contains("View \"public.big_orders\""), "{view}");
     let expanded = psql_ok(

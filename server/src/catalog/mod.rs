@@ -14,6 +14,7 @@ mod functions;
 mod information_schema;
 mod ordered;
 mod overrides;
+mod pg_proc;
 mod pg_settings;
 mod subqueries;
 mod types;
@@ -50,6 +51,8 @@ pub struct PgCatalog {
     static_tables: Arc<PgCatalogStaticTables>,
     /// Type names to OIDs, for `to_regtype`.
     type_oids: Arc<std::collections::HashMap<String, i32>>,
+    /// Built-in functions' signatures, for `pg_get_function_result/arguments`.
+    functions: Arc<std::collections::HashMap<i32, pg_proc::Described>>,
 }
 
 impl PgCatalog {
@@ -77,9 +80,11 @@ impl PgCatalog {
             )),
         )?;
         let type_oids = Arc::new(types::type_oids(&static_tables));
+        let functions = Arc::new(pg_proc::describe_all(&static_tables));
         Ok(Self {
             static_tables,
             type_oids,
+            functions,
         })
     }
 
@@ -128,6 +133,9 @@ impl PgCatalog {
         CoerceIntArgsToBigInt::widen(ctx);
         ctx.register_udf(types::to_regtype(self.type_oids.clone()));
         ctx.register_udf(expandarray::ExpandArray::udf());
+        for udf in pg_proc::Describe::udfs(self.functions.clone()) {
+            ctx.register_udf(udf);
+        }
         functions::register(ctx, user, settings);
     }
 }
