@@ -44,7 +44,7 @@ fn is_always_empty(f: &TableFactor) -> bool {
 }
 
 /// Whether the select's FROM inner-joins an always-empty table.
-fn cannot_return_rows(select: &Select) -> bool {
+pub(crate) fn cannot_return_rows(select: &Select) -> bool {
     select.from.iter().any(|t| {
         is_always_empty(&t.relation)
             || t.joins.iter().any(|j| {

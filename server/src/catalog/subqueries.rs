@@ -9,6 +9,8 @@
 //!   (`a.attcollation <> t.typcollation`) that DataFusion cannot plan even aggregated. Aloe's
 //!   columns never carry a collation of their own, so that subquery is empty for every row
 //!   and NULL is its exact answer.
+//! - A subquery over a table Aloe keeps empty (pg_sequence, pg_policy, ...) is NULL: that
+//!   is what it returns (SQLAlchemy's identity-column lookup).
 //! - Likewise for column defaults (`pg_attrdef`, with an outer-only `a.atthasdef` test that
 //!   DataFusion cannot decorrelate): Aloe columns have no defaults, so NULL is exact. When
 //!   tables gain defaults, this rule must go.
@@ -43,7 +45,9 @@ fn is_always_null(e: &Expr) -> bool {
     let SetExpr::Select(select) = q.body.as_ref() else {
         return false;
     };
-    reads_table(select, "pg_attrdef") || is_collation_lookup(e)
+    reads_table(select, "pg_attrdef")
+        || is_collation_lookup(e)
+        || super::empty_selects::cannot_return_rows(select)
 }
 
 fn is_collation_lookup(e: &Expr) -> bool {
