@@ -16,6 +16,7 @@ mod ordered;
 mod overrides;
 mod pg_proc;
 mod pg_settings;
+mod regproc;
 mod subqueries;
 mod types;
 
@@ -34,6 +35,7 @@ pub use descriptions::NoDescriptions;
 pub use empty_selects::EmptySelects;
 pub use ordered::OrderedCatalogs;
 pub use pg_settings::SessionSettings;
+pub use regproc::RegprocNames;
 pub use subqueries::CatalogSubqueries;
 
 use crate::engine::EngineResult;
