@@ -5,5 +5,6 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod functions;
 pub mod serve;
 pub mod wire;

@@ -232,3 +232,45 @@ async fn composite_access_and_expandarray_as_pgjdbc_uses_them() {
         .unwrap();
     assert_eq!(named[0].columns()[0].name(), "x");
 }
+
+#[tokio::test]
+async fn timezone_age_make_time_and_json_build_object() {
+    let server = Server::start();
+    let c = server.connect().await;
+    let row = c
+        .query_one(
+            "SELECT CAST(timezone('Europe/Berlin', TIMESTAMPTZ '2025-01-02 12:00:00+00') AS text), \
+             CAST(timezone('Europe/Berlin', TIMESTAMP '2025-07-02 12:00:00') AS text), \
+             CAST(age(TIMESTAMP '2025-03-15 12:00:00', TIMESTAMP '2024-01-20 06:00:00') AS text), \
+             CAST(make_time(8, 15, 23.5) AS text), \
+             json_build_object('a', 1, 'b', 'x', 'c', true, 'd', NULL)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(
+        row.get::<_, String>(0).starts_with("2025-01-02T13:00:00"),
+        "{:?}",
+        row.get::<_, String>(0)
+    );
+    assert!(
+        row.get::<_, String>(1).starts_with("2025-07-02T10:00:00"),
+        "{:?}",
+        row.get::<_, String>(1)
+    );
+    let age: String = row.get(2);
+    assert!(
+        age.contains("13 mons 23 days") || age.contains("1 years 1 mons 23 days"),
+        "{age}"
+    );
+    assert!(
+        row.get::<_, String>(3).starts_with("08:15:23.5"),
+        "{:?}",
+        row.get::<_, String>(3)
+    );
+    let json: serde_json::Value = serde_json::from_str(&row.get::<_, String>(4)).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"a": 1, "b": "x", "c": true, "d": null})
+    );
+}

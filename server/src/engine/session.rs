@@ -87,6 +87,7 @@ impl Session {
             .pg_catalog
             .register_functions(&ctx, &engine.database, user, settings.clone());
         ctx.register_udf(super::like_escape::udf());
+        crate::functions::register(&ctx);
         {
             let state = ctx.state_ref();
             let existing = state.read().clone();
