@@ -14,29 +14,13 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::sql::sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident,
-    ObjectName, Statement, VisitMut, VisitorMut,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Statement, VisitMut, VisitorMut,
 };
+
+use crate::engine::sql_call::call;
 
 /// The scalar half of the rewrite.
 pub const FUNCTION: &str = "aloe_expand_array";
-
-fn call(name: &str, arg: Expr) -> Expr {
-    Expr::Function(Function {
-        name: ObjectName::from(vec![Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))],
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
-}
 
 struct Visitor;
 
@@ -52,7 +36,10 @@ impl VisitorMut for Visitor {
             && let FunctionArguments::List(list) = &f.args
             && let [FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))] = list.args.as_slice()
         {
-            *expr = Expr::Nested(Box::new(call("unnest", call(FUNCTION, arg.clone()))));
+            *expr = Expr::Nested(Box::new(call(
+                "unnest",
+                vec![call(FUNCTION, vec![arg.clone()])],
+            )));
         }
         ControlFlow::Continue(())
     }

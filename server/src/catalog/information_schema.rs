@@ -204,22 +204,12 @@ struct Live {
     database: String,
 }
 
-/// PostgreSQL's SQL name for a type, by its internal (udt) name.
+/// information_schema's `data_type`: the SQL name, and `ARRAY` for every array type.
 fn sql_type_name(udt: &str) -> String {
-    match udt {
-        "int2" => "smallint".into(),
-        "int4" => "integer".into(),
-        "int8" => "bigint".into(),
-        "float4" => "real".into(),
-        "float8" => "double precision".into(),
-        "bool" => "boolean".into(),
-        "varchar" => "character varying".into(),
-        "bpchar" => "character".into(),
-        "timestamp" => "timestamp without time zone".into(),
-        "timestamptz" => "timestamp with time zone".into(),
-        "time" => "time without time zone".into(),
-        u if u.starts_with('_') => "ARRAY".into(),
-        other => other.into(),
+    if udt.starts_with('_') {
+        "ARRAY".into()
+    } else {
+        super::type_names::sql_name(udt)
     }
 }
 

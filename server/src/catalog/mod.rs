@@ -18,6 +18,7 @@ mod pg_proc;
 mod pg_settings;
 mod regproc;
 mod subqueries;
+mod type_names;
 mod types;
 
 use std::sync::{Arc, Mutex};

@@ -13,6 +13,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_pg_catalog::pg_catalog::PgCatalogStaticTables;
 
+use super::type_names::sql_name;
+
 /// A function's signature as psql shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Described {
@@ -20,26 +22,6 @@ pub struct Described {
     result: String,
     /// `integer, integer` or `n integer, ...`.
     arguments: String,
-}
-
-/// PostgreSQL's display names (format_type) of the common built-in types.
-fn display(typname: &str) -> String {
-    match typname {
-        "int2" => "smallint".into(),
-        "int4" => "integer".into(),
-        "int8" => "bigint".into(),
-        "float4" => "real".into(),
-        "float8" => "double precision".into(),
-        "bool" => "boolean".into(),
-        "varchar" => "character varying".into(),
-        "bpchar" => "character".into(),
-        "timestamp" => "timestamp without time zone".into(),
-        "timestamptz" => "timestamp with time zone".into(),
-        "time" => "time without time zone".into(),
-        "timetz" => "time with time zone".into(),
-        t if t.starts_with('_') => format!("{}[]", display(&t[1..])),
-        t => t.into(),
-    }
 }
 
 /// Every built-in function by OID.
@@ -57,7 +39,7 @@ pub fn describe_all(static_tables: &PgCatalogStaticTables) -> HashMap<i32, Descr
             continue;
         };
         for i in 0..batch.num_rows() {
-            types.insert(oids.value(i).to_string(), display(names.value(i)));
+            types.insert(oids.value(i).to_string(), sql_name(names.value(i)));
         }
     }
     let name_of = |oid: &str| types.get(oid).cloned().unwrap_or_else(|| oid.to_owned());

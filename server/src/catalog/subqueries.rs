@@ -18,11 +18,12 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
-    GroupByExpr, Ident, ObjectName, Query, Select, SelectItem, SetExpr, Statement, TableFactor,
-    Value, VisitMut, VisitorMut,
+    Expr, GroupByExpr, Query, Select, SelectItem, SetExpr, Statement, TableFactor, Value, VisitMut,
+    VisitorMut,
 };
 use datafusion_pg_catalog::sql::rules::SqlStatementRewriteRule;
+
+use crate::engine::sql_call::call;
 
 /// Replaces the column-collation subquery with NULL and aggregates catalog subqueries.
 #[derive(Debug)]
@@ -83,20 +84,7 @@ fn reads_only_catalog(select: &Select) -> bool {
 
 fn wrap_in_max(item: &mut Expr) {
     let arg = std::mem::replace(item, Expr::Value(Value::Null.with_empty_span()));
-    *item = Expr::Function(Function {
-        name: ObjectName::from(vec![Ident::new("max")]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))],
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    });
+    *item = call("max", vec![arg]);
 }
 
 /// Aggregates the single output of a catalog-only subquery that has no aggregate yet.

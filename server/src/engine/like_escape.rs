@@ -7,14 +7,12 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
+use super::sql_call::call;
 use datafusion::arrow::array::{Array, StringArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf};
-use datafusion::sql::sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident,
-    ObjectName, Statement, Value, VisitMut, VisitorMut,
-};
+use datafusion::sql::sqlparser::ast::{Expr, Statement, Value, VisitMut, VisitorMut};
 
 /// The function the rewrite calls.
 pub const FUNCTION: &str = "aloe_like_escape";
@@ -100,25 +98,13 @@ impl VisitorMut for Visitor {
             }
             let original =
                 std::mem::replace(pattern.as_mut(), Expr::Value(Value::Null.with_empty_span()));
-            **pattern = Expr::Function(Function {
-                name: ObjectName::from(vec![Ident::new(FUNCTION)]),
-                uses_odbc_syntax: false,
-                parameters: FunctionArguments::None,
-                args: FunctionArguments::List(FunctionArgumentList {
-                    duplicate_treatment: None,
-                    args: vec![
-                        FunctionArg::Unnamed(FunctionArgExpr::Expr(original)),
-                        FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(
-                            Value::SingleQuotedString(esc_text).with_empty_span(),
-                        ))),
-                    ],
-                    clauses: vec![],
-                }),
-                filter: None,
-                null_treatment: None,
-                over: None,
-                within_group: vec![],
-            });
+            **pattern = call(
+                FUNCTION,
+                vec![
+                    original,
+                    Expr::Value(Value::SingleQuotedString(esc_text).with_empty_span()),
+                ],
+            );
         }
         ControlFlow::Continue(())
     }

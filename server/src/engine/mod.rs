@@ -15,6 +15,7 @@ mod savepoint;
 mod session;
 pub mod settings;
 mod show;
+pub mod sql_call;
 mod stream;
 pub mod types;
 
