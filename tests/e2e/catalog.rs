@@ -274,3 +274,15 @@ async fn timezone_age_make_time_and_json_build_object() {
         serde_json::json!({"a": 1, "b": "x", "c": true, "d": null})
     );
 }
+
+#[tokio::test]
+async fn aggregates_over_empty_catalog_tables_still_answer_one_row() {
+    let server = Server::start();
+    let c = server.connect().await;
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM pg_catalog.pg_inherits", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+}

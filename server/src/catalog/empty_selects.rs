@@ -3,15 +3,17 @@
 //!
 //! psql's `\d table` footers query those tables with expressions DataFusion cannot plan
 //! (correlated `ARRAY(subquery)`, `generate_series` over a row's array, text array literals
-//! compared to arrays). Since such a select produces no rows, its select list is never
-//! evaluated: each item is replaced by a NULL of the same name, and the query plans and
-//! answers exactly what PostgreSQL would for an object without policies or publications.
+//! compared to arrays). Such a select produces no rows, so its select list is never
+//! evaluated: each item that holds a subquery is replaced by a NULL of the same name, and the
+//! query plans and answers exactly what PostgreSQL would for an object without policies or
+//! publications. Items without subqueries stay, so an aggregate over an empty table still
+//! answers its one row (`count(*)` is 0, not NULL).
 
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, Ident, JoinOperator, Select, SelectItem, Statement, TableFactor, Value, VisitMut,
-    VisitorMut,
+    Expr, FunctionArguments, Ident, JoinOperator, Select, SelectItem, Statement, TableFactor,
+    Value, Visit, VisitMut, Visitor, VisitorMut,
 };
 use datafusion_pg_catalog::sql::rules::SqlStatementRewriteRule;
 
@@ -56,13 +58,33 @@ pub(crate) fn cannot_return_rows(select: &Select) -> bool {
     })
 }
 
+/// Whether the expression holds a subquery anywhere (scalar, EXISTS, IN, ARRAY(...)).
+fn contains_subquery(expr: &Expr) -> bool {
+    struct Finder;
+    impl Visitor for Finder {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            let found = matches!(
+                e,
+                Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. }
+            ) || matches!(e, Expr::Function(f) if matches!(f.args, FunctionArguments::Subquery(_)));
+            if found {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    }
+    Visit::visit(expr, &mut Finder).is_break()
+}
+
 /// The rule.
 #[derive(Debug)]
 pub struct EmptySelects;
 
-struct Visitor;
+struct Rewriter;
 
-impl VisitorMut for Visitor {
+impl VisitorMut for Rewriter {
     type Break = ();
 
     fn pre_visit_query(
@@ -94,7 +116,7 @@ fn visit_set_expr(body: &mut datafusion::sql::sqlparser::ast::SetExpr) {
                     SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.clone())),
                     _ => continue,
                 };
-                if matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                if !contains_subquery(expr) {
                     continue;
                 }
                 let alias = name.unwrap_or_else(|| Ident::with_quote('"', pg_name(expr)));
@@ -110,7 +132,7 @@ fn visit_set_expr(body: &mut datafusion::sql::sqlparser::ast::SetExpr) {
 
 impl SqlStatementRewriteRule for EmptySelects {
     fn rewrite(&self, mut s: Statement) -> Statement {
-        let _ = s.visit(&mut Visitor);
+        let _ = VisitMut::visit(&mut s, &mut Rewriter);
         s
     }
 }
@@ -122,14 +144,14 @@ mod tests {
     #[test]
     fn selects_over_empty_catalog_tables_project_nulls() {
         let s = parse(
-            "SELECT c.oid::pg_catalog.regclass, c.relkind FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i \
+            "SELECT (SELECT 1 FROM pg_catalog.pg_am) AS oid, c.relkind FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i \
              WHERE c.oid = i.inhrelid ORDER BY c.oid::pg_catalog.regclass::pg_catalog.text",
         )
         .unwrap()
         .remove(0)
         .statement
         .to_string();
-        assert!(s.contains("NULL AS \"oid\""), "{s}");
+        assert!(s.contains("NULL AS oid"), "{s}");
         assert!(!s.contains("ORDER BY"), "{s}");
         assert!(s.contains("c.relkind"), "{s}");
     }
