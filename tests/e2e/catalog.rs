@@ -286,3 +286,18 @@ async fn aggregates_over_empty_catalog_tables_still_answer_one_row() {
         .get(0);
     assert_eq!(n, 0);
 }
+
+#[tokio::test]
+async fn counting_subqueries_over_empty_catalog_tables_answer_zero() {
+    let server = Server::start();
+    let c = server.connect().await;
+    let n: i64 = c
+        .query_one(
+            "SELECT (SELECT count(*) FROM pg_catalog.pg_attrdef) + (SELECT count(*) FROM pg_catalog.pg_sequence)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+}

@@ -46,9 +46,35 @@ fn is_always_null(e: &Expr) -> bool {
     let SetExpr::Select(select) = q.body.as_ref() else {
         return false;
     };
+    // An aggregate answers one row even over no input (`count(*)` is 0): leave those alone.
+    if aggregates(select) {
+        return false;
+    }
     reads_table(select, "pg_attrdef")
         || is_collation_lookup(e)
         || super::empty_selects::cannot_return_rows(select)
+}
+
+/// Whether the select groups or calls an aggregate function in its output.
+fn aggregates(select: &Select) -> bool {
+    let grouped = !matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
+    grouped
+        || select.projection.iter().any(|item| {
+            let text = item.to_string().to_ascii_lowercase();
+            [
+                "count(",
+                "sum(",
+                "min(",
+                "max(",
+                "avg(",
+                "every(",
+                "bool_and(",
+                "bool_or(",
+            ]
+            .iter()
+            .any(|a| text.contains(a))
+                || text.contains("_agg(")
+        })
 }
 
 fn is_collation_lookup(e: &Expr) -> bool {
