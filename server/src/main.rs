@@ -8,7 +8,7 @@ use tracing_subscriber::EnvFilter;
 use aloe_server::cli::{Cli, Command, ServeArgs};
 use aloe_server::config::Config;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -16,8 +16,16 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    match cli.command {
+    let result = match cli.command {
         Command::Serve(args) => serve(args),
+    };
+    // A person reads this: the cause chain, without a backtrace.
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 

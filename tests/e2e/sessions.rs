@@ -232,3 +232,19 @@ fn savepoints_recover_a_failed_block_but_never_pretend_to_undo_writes() {
         Some("25P01")
     );
 }
+
+#[test]
+fn listening_beyond_loopback_without_users_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aloe"))
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refusing to listen on 0.0.0.0:0 without authentication"),
+        "{err}"
+    );
+}
