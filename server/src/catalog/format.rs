@@ -1,11 +1,11 @@
 //! PostgreSQL's `format(formatstr, args...)` with `%s`, `%I` (identifier, quoted when
 //! needed), `%L` (literal) and `%%`, which Metabase uses in its catalog queries.
 
-use std::sync::Arc;
+use crate::functions::rows::{answer, row_count};
 
 use datafusion::arrow::array::{Array, ArrayRef, StringArray};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{ScalarValue, exec_err};
+use datafusion::common::exec_err;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
@@ -102,11 +102,7 @@ impl ScalarUDFImpl for Format {
         &self,
         args: ScalarFunctionArgs,
     ) -> datafusion::error::Result<ColumnarValue> {
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let n = if scalar { 1 } else { args.number_rows };
+        let (scalar, n) = row_count(&args);
         let columns: Vec<ArrayRef> = args
             .args
             .iter()
@@ -136,11 +132,7 @@ impl ScalarUDFImpl for Format {
             }
         }
         let array = StringArray::from(out);
-        Ok(if scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?)
-        } else {
-            ColumnarValue::Array(Arc::new(array))
-        })
+        answer(array, scalar)
     }
 }
 

@@ -2,12 +2,12 @@
 //! built-in pg_proc rows (psql's `\df`). Aloe defines no functions of its own in SQL, so these
 //! rows are all there is to describe.
 
+use crate::functions::rows::answer;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, Int32Array, StringArray};
 use datafusion::arrow::datatypes::{DataType, Int32Type};
-use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
@@ -159,11 +159,6 @@ impl ScalarUDFImpl for Describe {
             .downcast_ref::<Int32Array>()
             .expect("cast to Int32");
         let out: StringArray = oids.iter().map(|o| self.text(o)).collect();
-        Ok(match &args.args[0] {
-            ColumnarValue::Scalar(_) => {
-                ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
-            }
-            ColumnarValue::Array(_) => ColumnarValue::Array(Arc::new(out)),
-        })
+        answer(out, matches!(args.args[0], ColumnarValue::Scalar(_)))
     }
 }

@@ -2,12 +2,11 @@
 //! way PostgreSQL counts it (whole months first, then the days and time that remain), not as
 //! a plain number of days.
 
-use std::sync::Arc;
+use super::rows::{answer, row_count};
 
 use chrono::{Datelike, NaiveDateTime, Utc};
 use datafusion::arrow::array::{Array, IntervalMonthDayNanoArray, TimestampMicrosecondArray};
 use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, IntervalUnit, TimeUnit};
-use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
@@ -83,11 +82,7 @@ impl ScalarUDFImpl for Age {
         &self,
         args: ScalarFunctionArgs,
     ) -> datafusion::error::Result<ColumnarValue> {
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let n = if scalar { 1 } else { args.number_rows };
+        let (scalar, n) = row_count(&args);
         let later = if args.args.len() == 2 {
             Some(micros(&args.args[0], n)?)
         } else {
@@ -111,11 +106,7 @@ impl ScalarUDFImpl for Age {
                 Some(age(a, b))
             })
             .collect();
-        Ok(if scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
-        } else {
-            ColumnarValue::Array(Arc::new(out))
-        })
+        answer(out, scalar)
     }
 }
 

@@ -1,6 +1,6 @@
 //! `json_build_object(key, value, ...)` as JSON text.
 
-use std::sync::Arc;
+use super::rows::{answer, row_count};
 
 use datafusion::arrow::array::{Array, ArrayRef, StringArray};
 use datafusion::arrow::datatypes::DataType;
@@ -71,11 +71,7 @@ impl ScalarUDFImpl for JsonBuildObject {
         if !args.args.len().is_multiple_of(2) {
             return exec_err!("argument list must have even number of elements");
         }
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let n = if scalar { 1 } else { args.number_rows };
+        let (scalar, n) = row_count(&args);
         let arrays: Vec<ArrayRef> = args
             .args
             .iter()
@@ -95,10 +91,6 @@ impl ScalarUDFImpl for JsonBuildObject {
             out.push(Value::Object(object).to_string());
         }
         let out = StringArray::from(out);
-        Ok(if scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
-        } else {
-            ColumnarValue::Array(Arc::new(out))
-        })
+        answer(out, scalar)
     }
 }

@@ -1,10 +1,10 @@
 //! `make_time(hour, min, sec)`.
 
-use std::sync::Arc;
+use super::rows::{answer, row_count};
 
 use datafusion::arrow::array::{Array, Float64Array, Int64Array, Time64MicrosecondArray};
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
-use datafusion::common::{ScalarValue, exec_err};
+use datafusion::common::exec_err;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
@@ -41,11 +41,7 @@ impl ScalarUDFImpl for MakeTime {
         &self,
         args: ScalarFunctionArgs,
     ) -> datafusion::error::Result<ColumnarValue> {
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let n = if scalar { 1 } else { args.number_rows };
+        let (scalar, n) = row_count(&args);
         let int = |i: usize| -> datafusion::error::Result<Int64Array> {
             let a = datafusion::arrow::compute::cast(&args.args[i].to_array(n)?, &DataType::Int64)?;
             Ok(a.as_any()
@@ -71,10 +67,6 @@ impl ScalarUDFImpl for MakeTime {
             ));
         }
         let out = Time64MicrosecondArray::from(out);
-        Ok(if scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
-        } else {
-            ColumnarValue::Array(Arc::new(out))
-        })
+        answer(out, scalar)
     }
 }

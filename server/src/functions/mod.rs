@@ -4,6 +4,7 @@
 mod age;
 mod json_build;
 mod make_time;
+pub mod rows;
 mod timezone;
 
 use datafusion::logical_expr::ScalarUDF;

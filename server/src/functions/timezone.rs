@@ -2,6 +2,7 @@
 //! becomes the wall-clock time in `zone` (without time zone); a timestamp without time zone
 //! is read as wall-clock time in `zone` and becomes that instant (with time zone, UTC).
 
+use super::rows::answer;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -110,12 +111,7 @@ impl ScalarUDFImpl for Timezone {
         } else {
             out.with_timezone("UTC")
         };
-        Ok(match &args.args[1] {
-            ColumnarValue::Scalar(_) => {
-                ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
-            }
-            ColumnarValue::Array(_) => ColumnarValue::Array(Arc::new(out)),
-        })
+        answer(out, matches!(args.args[1], ColumnarValue::Scalar(_)))
     }
 }
 
