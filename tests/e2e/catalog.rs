@@ -301,3 +301,24 @@ async fn counting_subqueries_over_empty_catalog_tables_answer_zero() {
         .get(0);
     assert_eq!(n, 0);
 }
+
+#[tokio::test]
+async fn bad_arguments_to_added_functions_are_clear_errors() {
+    let server = Server::start();
+    let c = server.connect().await;
+    for (sql, word) in [
+        ("SELECT timezone('Mars/Olympus', now())", "not recognized"),
+        ("SELECT make_time(25, 0, 0)", "out of range"),
+        ("SELECT json_build_object('a')", "even number"),
+        ("SELECT format('%s %s', 'one')", "too few arguments"),
+    ] {
+        let err = c.query(sql, &[]).await.unwrap_err();
+        let message = err
+            .as_db_error()
+            .map(|e| e.message().to_owned())
+            .unwrap_or_default();
+        assert!(message.contains(word), "{sql}: {message}");
+        let one: i32 = c.query_one("SELECT 1::int4", &[]).await.unwrap().get(0);
+        assert_eq!(one, 1);
+    }
+}
