@@ -1,6 +1,6 @@
 //! Python's PostgreSQL clients against the real server: tests/clients/python_clients.py
 //! (psycopg 3, SQLAlchemy 2, pandas), run with the interpreter that ./scripts/test-all
-//! prepares (ALOE_TEST_PYTHON, else its default venv under ~/.cache/aloe, else python3).
+//! prepares (TEST_CLIENTS_PYTHON, else its default venv under ~/.cache/aloe, else python3).
 
 use std::process::Command;
 
@@ -13,7 +13,7 @@ fn psycopg_sqlalchemy_and_pandas_work() {
         .map(|h| format!("{h}/.cache/aloe/test-venv/bin/python"))
         .ok()
         .filter(|p| std::path::Path::new(p).exists());
-    let python = std::env::var("ALOE_TEST_PYTHON")
+    let python = std::env::var("TEST_CLIENTS_PYTHON")
         .ok()
         .or(default_venv)
         .unwrap_or_else(|| "python3".into());

@@ -236,11 +236,13 @@ fn savepoints_recover_a_failed_block_but_never_pretend_to_undo_writes() {
 #[test]
 fn listening_beyond_loopback_without_users_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aloe"))
-        .args(["serve", "--listen", "0.0.0.0:0"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_aloe"));
+    cmd.args(["serve", "--listen", "0.0.0.0:0"])
+        .current_dir(dir.path());
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("ALOE_")) {
+        cmd.env_remove(k);
+    }
+    let out = cmd.output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
