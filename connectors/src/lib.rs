@@ -2,3 +2,4 @@
 //! synthetic business generators. Knows nothing of the wire protocol.
 
 pub mod generate;
+pub mod lake;

@@ -44,6 +44,12 @@ pub struct Config {
     pub demo: bool,
     /// Most client connections at once; more are refused with SQLSTATE 53300.
     pub max_connections: usize,
+    /// Where each zone lives; unset zones are folders under `data_dir`.
+    pub zones: aloe_connectors::lake::ZoneRoots,
+    /// How to reach S3/MinIO for `s3://` zones.
+    pub s3: aloe_connectors::lake::S3Options,
+    /// Tables declared by hand.
+    pub tables: Vec<aloe_connectors::lake::TableDecl>,
 }
 
 impl Default for Config {
@@ -54,6 +60,9 @@ impl Default for Config {
             database: "aloe".into(),
             demo: true,
             max_connections: 100,
+            zones: Default::default(),
+            s3: Default::default(),
+            tables: vec![],
         }
     }
 }

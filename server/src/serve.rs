@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use aloe_connectors::generate::demo_schema;
+use aloe_connectors::lake::Lake;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -20,14 +21,9 @@ pub enum StartError {
          (127.0.0.1, ::1) may serve without passwords; listen on loopback or configure users"
     )]
     Unprotected(std::net::SocketAddr),
-    /// The lake folder cannot be created.
-    #[error("cannot create the lake folder {path}: {source}")]
-    Lake {
-        /// The folder.
-        path: std::path::PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// The lake cannot be opened (a zone unreachable, a bad table declaration).
+    #[error("cannot open the lake: {0}")]
+    Lake(#[from] aloe_connectors::lake::LakeError),
     /// The catalog could not be built.
     #[error("cannot build the catalog: {0}")]
     Catalog(#[from] EngineError),
@@ -41,22 +37,22 @@ pub enum StartError {
     },
 }
 
-/// The zones of the lake, one folder each under the data folder.
-pub const ZONES: [&str; 3] = ["bronze", "silver", "gold"];
-
 /// Starts the server and returns once `shutdown` fires.
 pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), StartError> {
     if !config.listen.ip().is_loopback() {
         return Err(StartError::Unprotected(config.listen));
     }
-    for zone in ZONES {
-        let path = config.data_dir.join(zone);
-        std::fs::create_dir_all(&path).map_err(|source| StartError::Lake { path, source })?;
-    }
-    let engine = Arc::new(Engine::new(&config.database)?);
+    let lake = Lake::open(
+        &config.zones,
+        &config.data_dir,
+        &config.s3,
+        config.tables.clone(),
+    )?;
+    let engine = Arc::new(Engine::new(&config.database, lake)?);
     if config.demo {
         engine.register_schema("gen", demo_schema().map_err(EngineError::from)?)?;
     }
+    engine.open_lake().await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Bind {

@@ -20,6 +20,7 @@ mod regproc;
 mod subqueries;
 mod type_names;
 mod types;
+pub mod view;
 
 use std::sync::{Arc, Mutex};
 

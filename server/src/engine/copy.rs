@@ -1,5 +1,6 @@
-//! COPY ... TO STDOUT (psql's `\copy ... to`): the query or table to stream, and the format.
-//! COPY FROM STDIN and the binary format are not supported yet and say so.
+//! COPY ... TO STDOUT (psql's `\copy ... to`) and COPY ... TO '<zone>/<path>' (a file in the
+//! lake): the query or table to write, and the format. COPY FROM and the binary format are not
+//! supported yet and say so.
 
 use datafusion::sql::sqlparser::ast::{
     CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Query, Statement,
@@ -16,6 +17,8 @@ pub struct CopyOut {
     pub query: Box<Query>,
     /// Text or CSV.
     pub format: CopyFormat,
+    /// `TO '<zone>/<path>'`: the file, and its format (parquet, csv or json).
+    pub file: Option<(String, String)>,
 }
 
 /// Reads a COPY statement; only `COPY ... TO STDOUT` in text or CSV is accepted.
@@ -31,12 +34,18 @@ pub fn plan(statement: &Statement) -> EngineResult<CopyOut> {
     else {
         unreachable!("plan is called with COPY statements only");
     };
-    if !*to || *target != CopyTarget::Stdout {
-        return Err(EngineError::not_supported(
-            "COPY FROM STDIN and COPY to files or programs are not supported; use COPY ... TO STDOUT \
-             (psql: \\copy ... to) or CREATE TABLE ... AS / INSERT to load data",
-        ));
-    }
+    let file = match target {
+        CopyTarget::Stdout if *to => None,
+        CopyTarget::File { filename } if *to => Some(filename.clone()),
+        _ => {
+            return Err(EngineError::not_supported(
+                "COPY FROM and COPY to programs are not supported; use COPY ... TO STDOUT \
+                 (psql: \\copy ... to), COPY ... TO '<zone>/<path>', or CREATE TABLE ... AS / \
+                 INSERT to load data",
+            ));
+        }
+    };
+    let mut file_format = "csv".to_owned();
     let query = match source {
         CopySource::Query(q) => q.clone(),
         CopySource::Table {
@@ -63,10 +72,12 @@ pub fn plan(statement: &Statement) -> EngineResult<CopyOut> {
         match option {
             CopyOption::Format(f) => match f.value.to_ascii_lowercase().as_str() {
                 "csv" => format.csv = true,
-                "text" => format.csv = false,
+                "text" if file.is_none() => format.csv = false,
+                f @ ("parquet" | "json") if file.is_some() => file_format = f.to_owned(),
                 other => {
                     return Err(EngineError::not_supported(format!(
-                        "COPY format {other} is not supported: use text or csv"
+                        "COPY format {other} is not supported: use text or csv (to STDOUT), \
+                         parquet, csv or json (to a file in the lake)"
                     )));
                 }
             },
@@ -114,5 +125,9 @@ pub fn plan(statement: &Statement) -> EngineResult<CopyOut> {
             }
         }
     }
-    Ok(CopyOut { query, format })
+    Ok(CopyOut {
+        query,
+        file: file.map(|f| (f, file_format)),
+        format,
+    })
 }

@@ -53,6 +53,16 @@ pub mod sqlstate {
     pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
     /// Internal error.
     pub const INTERNAL_ERROR: &str = "XX000";
+    /// 3F000: no such schema.
+    pub const INVALID_SCHEMA_NAME: &str = "3F000";
+    /// F0000: the configuration is wrong.
+    pub const CONFIG_FILE_ERROR: &str = "F0000";
+    /// 58P01: a file named does not exist.
+    pub const UNDEFINED_FILE: &str = "58P01";
+    /// 58030: the storage failed.
+    pub const IO_ERROR: &str = "58030";
+    /// 42809: the object is of the wrong kind (a view where a table is meant).
+    pub const WRONG_OBJECT_TYPE: &str = "42809";
 }
 
 /// An error that reaches the client: a SQLSTATE and a message a person can act on.
@@ -175,6 +185,11 @@ fn classify(e: &DataFusionError) -> EngineError {
         DataFusionError::External(inner) => {
             if let Some(engine) = inner.downcast_ref::<EngineError>() {
                 EngineError::new(engine.code, engine.message.clone())
+            } else if let Some(lake) = inner.downcast_ref::<aloe_connectors::lake::LakeError>() {
+                match lake {
+                    aloe_connectors::lake::LakeError::DataFusion(d) => classify(d),
+                    other => EngineError::new(lake_code(other), other.to_string()),
+                }
             } else if let Some(arrow) = inner.downcast_ref::<ArrowError>() {
                 classify_arrow(arrow)
             } else {
@@ -247,6 +262,31 @@ fn clone_parser_error(p: &ParserError) -> ParserError {
         ParserError::TokenizerError(s) => ParserError::TokenizerError(s.clone()),
         ParserError::ParserError(s) => ParserError::ParserError(s.clone()),
         ParserError::RecursionLimitExceeded => ParserError::RecursionLimitExceeded,
+    }
+}
+
+impl From<aloe_connectors::lake::LakeError> for EngineError {
+    fn from(e: aloe_connectors::lake::LakeError) -> Self {
+        match e {
+            aloe_connectors::lake::LakeError::DataFusion(d) => classify(&d),
+            other => EngineError::new(lake_code(&other), other.to_string()),
+        }
+    }
+}
+
+/// The SQLSTATE of a lake failure.
+fn lake_code(e: &aloe_connectors::lake::LakeError) -> &'static str {
+    use aloe_connectors::lake::LakeError;
+    match e {
+        LakeError::OutsideLake(_) => sqlstate::INSUFFICIENT_PRIVILEGE,
+        LakeError::NoZone(_) => sqlstate::INVALID_SCHEMA_NAME,
+        LakeError::Exists(_) => sqlstate::DUPLICATE_TABLE,
+        LakeError::Missing(_) => sqlstate::UNDEFINED_TABLE,
+        LakeError::Unsupported(_) => sqlstate::FEATURE_NOT_SUPPORTED,
+        LakeError::Config(_) => sqlstate::CONFIG_FILE_ERROR,
+        LakeError::Store(object_store::Error::NotFound { .. }) => sqlstate::UNDEFINED_FILE,
+        LakeError::Store(_) | LakeError::BadFile { .. } => sqlstate::IO_ERROR,
+        LakeError::DataFusion(_) | LakeError::Delta(_) => sqlstate::INTERNAL_ERROR,
     }
 }
 

@@ -6,6 +6,7 @@ mod copy;
 mod cursor;
 pub mod error;
 mod from_functions;
+mod lake;
 mod like_escape;
 pub mod names;
 mod outcome;
@@ -23,7 +24,7 @@ use std::sync::Arc;
 
 use datafusion::catalog::{
     CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList,
-    MemorySchemaProvider, SchemaProvider,
+    SchemaProvider,
 };
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
@@ -42,24 +43,31 @@ pub struct Engine {
     database: String,
     /// pg_catalog, installed once in the shared catalog.
     pg_catalog: crate::catalog::PgCatalog,
+    /// The lake, whose zones are schemas of the catalog.
+    lake: Arc<aloe_connectors::lake::Lake>,
 }
 
 impl Engine {
-    /// An engine whose catalog `database` holds an empty `public` schema.
-    pub fn new(database: &str) -> EngineResult<Self> {
+    /// An engine whose catalog `database` holds the lake's zones as schemas (not yet listed:
+    /// see [`Engine::open_lake`]).
+    pub fn new(database: &str, lake: aloe_connectors::lake::Lake) -> EngineResult<Self> {
         let catalog = MemoryCatalogProvider::new();
-        catalog.register_schema("public", Arc::new(MemorySchemaProvider::new()))?;
+        for schema in lake.schemas() {
+            catalog.register_schema(&schema.zone.name, schema.clone())?;
+        }
         let memory = Arc::new(MemoryCatalogProviderList::new());
         memory.register_catalog(database.to_owned(), Arc::new(catalog));
         let catalogs: Arc<dyn CatalogProviderList> =
             Arc::new(crate::catalog::OrderedCatalogs(memory));
         let pg_catalog = crate::catalog::PgCatalog::install(catalogs.clone(), database)?;
         let runtime = RuntimeEnvBuilder::new().build_arc()?;
+        lake.register_stores(&runtime);
         Ok(Self {
             catalogs,
             runtime,
             database: database.to_owned(),
             pg_catalog,
+            lake: Arc::new(lake),
         })
     }
 

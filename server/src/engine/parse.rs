@@ -88,8 +88,8 @@ pub fn parse(sql: &str) -> EngineResult<Vec<Parsed>> {
         tokens.splice(name..name, inserted);
     }
 
-    // Statement by statement: COPY ... TO STDOUT is PostgreSQL's and DataFusion's parser does
-    // not know it (its COPY writes files), so sqlparser's own PostgreSQL parser takes those.
+    // Statement by statement: PostgreSQL's COPY (TO STDOUT, or TO a file with `(FORMAT ...)`)
+    // is not DataFusion's COPY (`STORED AS`), so sqlparser's own PostgreSQL parser takes it.
     let mut parsed = Vec::new();
     let mut moves = moves.into_iter();
     for segment in tokens.split(|t| t.token == Token::SemiColon) {
@@ -102,9 +102,8 @@ pub fn parse(sql: &str) -> EngineResult<Vec<Parsed>> {
             continue;
         };
         let is_move = moves.next().unwrap_or(false);
-        let copy_stdio = first == Some(Keyword::COPY)
-            && words.any(|w| matches!(w, Some(Keyword::STDOUT) | Some(Keyword::STDIN)));
-        let statement = if copy_stdio {
+        let copy_pg = first == Some(Keyword::COPY) && !words.any(|w| w == Some(Keyword::STORED));
+        let statement = if copy_pg {
             let s = SqlParser::new(&dialect)
                 .with_tokens_with_locations(segment.to_vec())
                 .parse_statement()

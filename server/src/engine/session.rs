@@ -48,6 +48,12 @@ pub struct Session {
     /// A ROLLBACK TO SAVEPOINT left the failed block usable again; the wire layer reads and
     /// clears this to report 'T' instead of 'E'.
     recovered: AtomicBool,
+    /// The lake, for statements that write to it.
+    lake: Arc<aloe_connectors::lake::Lake>,
+    /// The database (catalog) name.
+    database: String,
+    /// Notices raised by the statement running now, sent before its result.
+    notices: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -93,6 +99,9 @@ impl Session {
             let existing = state.read().clone();
             *state.write() = SessionStateBuilder::new_from_existing(existing)
                 .with_type_planner(Arc::new(super::types::PgTypePlanner))
+                // Delta writes plan nodes of their own (row counters) that only its planner
+                // knows; it falls back to DataFusion's planner for everything else.
+                .with_query_planner(aloe_connectors::lake::delta::planner())
                 .build();
         }
         let session = Self {
@@ -103,6 +112,9 @@ impl Session {
             read_only_tx: AtomicBool::new(false),
             savepoints: Mutex::new(Savepoints::default()),
             recovered: AtomicBool::new(false),
+            lake: engine.lake.clone(),
+            database: engine.database.clone(),
+            notices: Mutex::new(Vec::new()),
         };
         session.apply_settings();
         Ok(session)
@@ -125,6 +137,42 @@ impl Session {
     /// Whether a ROLLBACK TO SAVEPOINT just made a failed block usable again (clears it).
     pub fn take_recovered(&self) -> bool {
         self.recovered.swap(false, Ordering::Relaxed)
+    }
+
+    /// The notices the last statement raised (clears them).
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notices.lock().expect("notices lock"))
+    }
+
+    /// Queues a notice for the client.
+    pub(super) fn notice(&self, message: String) {
+        self.notices.lock().expect("notices lock").push(message);
+    }
+
+    /// The lake.
+    pub(super) fn lake(&self) -> &aloe_connectors::lake::Lake {
+        &self.lake
+    }
+
+    /// A snapshot of this session's DataFusion state.
+    pub(super) fn state(&self) -> datafusion::execution::session_state::SessionState {
+        self.ctx.state()
+    }
+
+    /// The database (catalog) name.
+    pub(super) fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// The schema unqualified names resolve to.
+    pub(super) fn default_schema(&self) -> String {
+        self.ctx
+            .state_ref()
+            .read()
+            .config_options()
+            .catalog
+            .default_schema
+            .clone()
     }
 
     /// Stops the statement running now, if any (a CancelRequest).
@@ -317,6 +365,18 @@ impl Session {
             Statement::Copy { .. } => {
                 let copy = super::copy::plan(sql)?;
                 let statement = DFStatement::Statement(Box::new(Statement::Query(copy.query)));
+                if let Some((file, format)) = &copy.file {
+                    if self.read_only_tx.load(Ordering::Relaxed) {
+                        return Err(EngineError::new(
+                            "25006",
+                            "cannot execute a write in a read-only transaction",
+                        ));
+                    }
+                    self.savepoints.lock().expect("savepoints lock").wrote();
+                    return self
+                        .copy_to_lake(statement, file, format, copy.format.header, &guard)
+                        .await;
+                }
                 match self.run_sql(statement, None, &guard).await? {
                     Outcome::Rows { schema, stream, .. } => Ok(Outcome::CopyOut {
                         schema,
@@ -348,6 +408,33 @@ impl Session {
                 })
             }
             Statement::Deallocate { .. } => Ok(Outcome::command("DEALLOCATE")),
+            Statement::Drop {
+                object_type: datafusion::sql::sqlparser::ast::ObjectType::Index,
+                names,
+                if_exists,
+                ..
+            } => {
+                if self.read_only_tx.load(Ordering::Relaxed) {
+                    return Err(EngineError::new(
+                        "25006",
+                        "cannot execute a write in a read-only transaction",
+                    ));
+                }
+                let names: Vec<String> = names
+                    .iter()
+                    .map(|n| {
+                        n.0.iter()
+                            .map(|p| {
+                                p.as_ident()
+                                    .map(ident_name)
+                                    .unwrap_or_else(|| p.to_string())
+                            })
+                            .collect::<Vec<_>>()
+                            .join(".")
+                    })
+                    .collect();
+                self.drop_index(&names, *if_exists).await
+            }
             _ => self.run_sql(statement.clone(), params, &guard).await,
         }
     }
@@ -375,10 +462,13 @@ impl Session {
                 "cannot execute a write in a read-only transaction",
             ));
         }
+        if let Some(outcome) = self.lake_write(&plan, guard).await? {
+            return Ok(outcome);
+        }
         self.run_plan(plan, guard).await
     }
 
-    async fn run_plan(&self, plan: LogicalPlan, guard: &Guard) -> EngineResult<Outcome> {
+    pub(super) async fn run_plan(&self, plan: LogicalPlan, guard: &Guard) -> EngineResult<Outcome> {
         let tag = command_tag(&plan);
         let rows = returns_rows(&plan);
         let is_set = matches!(
@@ -675,6 +765,10 @@ fn handled_here(s: &Statement) -> bool {
             | Statement::Discard { .. }
             | Statement::Deallocate { .. }
             | Statement::Copy { .. }
+            | Statement::Drop {
+                object_type: datafusion::sql::sqlparser::ast::ObjectType::Index,
+                ..
+            }
     )
 }
 
@@ -845,7 +939,7 @@ fn command_tag(plan: &LogicalPlan) -> Tag {
 }
 
 /// The row count a DML plan reports in its single `count` column.
-fn affected_rows(batches: &[datafusion::arrow::record_batch::RecordBatch]) -> u64 {
+pub(super) fn affected_rows(batches: &[datafusion::arrow::record_batch::RecordBatch]) -> u64 {
     batches
         .iter()
         .filter_map(|b| {

@@ -148,10 +148,9 @@ impl ExtendedQueryHandler for Frontend {
             None
         };
         let tx = to_tx(client.transaction_status());
-        let outcome = session
-            .execute(&prepared.statement, params, tx)
-            .await
-            .map_err(to_pg)?;
+        let executed = session.execute(&prepared.statement, params, tx).await;
+        super::notices::send(client, &session).await?;
+        let outcome = executed.map_err(to_pg)?;
         Ok(match outcome {
             Outcome::Rows {
                 schema,

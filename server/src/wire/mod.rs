@@ -7,6 +7,7 @@ mod copy;
 mod encode;
 mod errors;
 mod extended;
+mod notices;
 mod params;
 mod simple;
 mod startup;

@@ -57,7 +57,9 @@ impl SimpleQueryHandler for Frontend {
             Ok(statements) => {
                 let mut result = Ok(());
                 for statement in &statements {
-                    result = match session.execute(statement, None, tx).await {
+                    let executed = session.execute(statement, None, tx).await;
+                    super::notices::send(client, &session).await?;
+                    result = match executed {
                         Ok(outcome) => send_outcome(client, outcome, &mut tx).await,
                         Err(e) => Err(Stop::Statement(to_pg(e))),
                     };

@@ -1,0 +1,143 @@
+//! Delta Lake tables: opening them as DataFusion tables and writing them in one atomic commit,
+//! so a reader sees the table before or after a write, never half of it.
+
+use std::sync::Arc;
+
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::logical_expr::LogicalPlan;
+use deltalake::protocol::SaveMode;
+use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError};
+use futures::{StreamExt, TryStreamExt};
+use url::Url;
+
+use super::error::{LakeError, LakeResult};
+use super::zone::{Zone, object_path};
+
+/// How a write treats what is already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// Fail if the table exists (`CREATE TABLE ... AS`).
+    Create,
+    /// Do nothing if it exists (`CREATE TABLE IF NOT EXISTS`).
+    CreateIfMissing,
+    /// Replace contents and schema (`CREATE OR REPLACE TABLE`).
+    Replace,
+    /// Add rows (`INSERT`).
+    Append,
+}
+
+/// The query planner sessions need for Delta writes.
+pub fn planner() -> Arc<dyn datafusion::execution::context::QueryPlanner + Send + Sync> {
+    deltalake::delta_datafusion::planner::DeltaPlanner::new()
+}
+
+/// The Delta table at `url` (loaded if it exists), served by the zone's store.
+async fn handle(zone: &Zone, url: &Url) -> LakeResult<(DeltaTable, bool)> {
+    let mut table = DeltaTableBuilder::from_url(url.clone())?
+        .with_storage_backend(zone.store.clone(), url.clone())
+        .build()?;
+    match table.load().await {
+        Ok(()) => Ok((table, true)),
+        Err(DeltaTableError::NotATable(_)) => Ok((table, false)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether a Delta table lives at `url`.
+pub async fn exists(zone: &Zone, url: &Url) -> LakeResult<bool> {
+    let log = object_path(url).join("_delta_log");
+    let first = zone.store.list(Some(&log)).try_next().await?;
+    Ok(first.is_some())
+}
+
+/// The Delta table at `url`, at its newest version, as a DataFusion table.
+pub async fn open(zone: &Zone, url: &Url) -> LakeResult<Arc<dyn TableProvider>> {
+    let (table, found) = handle(zone, url).await?;
+    if !found {
+        return Err(LakeError::Missing(url.to_string()));
+    }
+    Ok(table.table_provider().await?)
+}
+
+/// Writes what `input` produces to the Delta table at `url`, in one commit; returns the number
+/// of rows written (0 when `CreateIfMissing` found the table).
+pub async fn write(
+    zone: &Zone,
+    url: &Url,
+    state: Arc<dyn Session>,
+    input: LogicalPlan,
+    mode: WriteMode,
+    description: Option<&str>,
+) -> LakeResult<u64> {
+    if url.scheme() == "file"
+        && let Ok(path) = url.to_file_path()
+    {
+        // Delta wants a local table's folder to exist before its first commit.
+        std::fs::create_dir_all(&path).map_err(|e| {
+            LakeError::Unsupported(format!("cannot create {}: {e}", path.display()))
+        })?;
+    }
+    let (table, found) = handle(zone, url).await?;
+    let save = match (mode, found) {
+        (WriteMode::Create, true) => return Err(LakeError::Exists(url.to_string())),
+        (WriteMode::CreateIfMissing, true) => return Ok(0),
+        (WriteMode::Append, false) => return Err(LakeError::Missing(url.to_string())),
+        (WriteMode::Replace, true) => SaveMode::Overwrite,
+        (WriteMode::Append, true) => SaveMode::Append,
+        (_, false) => SaveMode::ErrorIfExists,
+    };
+    let mut builder = table
+        .write(vec![])
+        .with_input_plan(input)
+        .with_session_state(state)
+        .with_save_mode(save);
+    if mode == WriteMode::Replace {
+        builder = builder.with_schema_mode(deltalake::operations::write::SchemaMode::Overwrite);
+    }
+    if let Some(d) = description {
+        builder = builder.with_description(d);
+    }
+    let table = builder.await?;
+    Ok(last_commit_rows(&table).await)
+}
+
+/// Rows the newest commit added, from the metrics Delta records with each write.
+async fn last_commit_rows(table: &DeltaTable) -> u64 {
+    let Ok(commits) = table.history(Some(1)).try_collect::<Vec<_>>().await else {
+        return 0;
+    };
+    commits
+        .first()
+        .and_then(|c| c.info.get("operationMetrics"))
+        .and_then(|m| m.get("num_added_rows"))
+        .and_then(|n| n.as_u64())
+        .unwrap_or(0)
+}
+
+/// The description stored in the table's metadata, if any.
+pub async fn description(zone: &Zone, url: &Url) -> LakeResult<Option<String>> {
+    let (table, found) = handle(zone, url).await?;
+    if !found {
+        return Ok(None);
+    }
+    Ok(table
+        .snapshot()?
+        .metadata()
+        .description()
+        .map(str::to_owned))
+}
+
+/// Deletes every object under the folder at `url`: the log first, so that an interrupted drop
+/// leaves no half table that still looks like a Delta table.
+pub async fn delete_folder(zone: &Zone, url: &Url) -> LakeResult<()> {
+    let root = object_path(url);
+    let log = root.clone().join("_delta_log");
+    for prefix in [&log, &root] {
+        let paths = zone.store.list(Some(prefix)).map_ok(|m| m.location).boxed();
+        zone.store
+            .delete_stream(paths)
+            .try_collect::<Vec<_>>()
+            .await?;
+    }
+    Ok(())
+}
