@@ -13,8 +13,9 @@ pub struct Server {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
-    /// Its working directory (the lake lives below it); removed when the server is dropped.
-    _dir: tempfile::TempDir,
+    /// Its working directory (the lake lives below it), when the server made it; removed when
+    /// the server is dropped.
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -26,11 +27,19 @@ impl Server {
     /// The embedded default plus extra `aloe serve` flags.
     pub fn start_with(extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("scratch folder");
+        let mut server = Self::start_in(dir.path(), extra, &[]);
+        server._dir = Some(dir);
+        server
+    }
+
+    /// A server working in `dir` (kept after it stops, so another server can start on the
+    /// same lake), with extra flags and environment variables.
+    pub fn start_in(dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_aloe"));
         cmd.arg("serve")
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
-            .current_dir(dir.path())
+            .current_dir(dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         for (k, _) in std::env::vars() {
@@ -38,6 +47,7 @@ impl Server {
                 cmd.env_remove(k);
             }
         }
+        cmd.envs(env.iter().copied());
         let mut child = cmd.spawn().expect("start aloe");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
@@ -54,7 +64,7 @@ impl Server {
         Server {
             child,
             addr,
-            _dir: dir,
+            _dir: None,
         }
     }
 
@@ -91,6 +101,12 @@ impl Server {
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Whether the process is still running.

@@ -9,6 +9,7 @@ mod extended;
 mod grafana;
 mod harness;
 mod jdbc;
+mod lake;
 mod malformed;
 mod python;
 mod raw;

@@ -91,7 +91,7 @@ pub async fn write(
         .with_input_plan(input)
         .with_session_state(state)
         .with_save_mode(save);
-    if mode == WriteMode::Replace {
+    if save == SaveMode::Overwrite {
         builder = builder.with_schema_mode(deltalake::operations::write::SchemaMode::Overwrite);
     }
     if let Some(d) = description {

@@ -1,10 +1,11 @@
 //! Comments on tables and columns (`obj_description`, `col_description`).
 //!
-//! Aloe keeps no comments yet, so both answer NULL. Clients often compute the object from a
-//! name (`col_description(CAST(CAST(format('%I.%I', s, t) AS regclass) AS oid), n)`, as Metabase
-//! does), and a cast of computed text to regclass is not something Aloe can evaluate; the
-//! whole call is therefore replaced by its answer, NULL, before planning. When tables get
-//! descriptions this rule gives way to a lookup.
+//! Tables have descriptions (from table files and `aloe.toml`, in pg_description); columns
+//! have none. `obj_description(x, 'pg_class')` becomes a lookup in pg_description before
+//! planning, a subquery DataFusion can decorrelate when `x` is a column. Column descriptions
+//! are NULL, and so is any call whose object is computed from a name
+//! (`col_description(CAST(CAST(format('%I.%I', s, t) AS regclass) AS oid), n)`, as Metabase
+//! sends): a cast of computed text to regclass is not something Aloe can evaluate.
 
 use std::ops::ControlFlow;
 
@@ -26,6 +27,12 @@ impl VisitorMut for Visitor {
         if let Expr::Function(f) = expr {
             let name = f.name.to_string().to_ascii_lowercase();
             let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+            if name == "obj_description"
+                && let Some(lookup) = description_lookup(f)
+            {
+                *expr = lookup;
+                return ControlFlow::Continue(());
+            }
             if matches!(
                 name,
                 "col_description" | "obj_description" | "shobj_description"
@@ -41,6 +48,48 @@ impl VisitorMut for Visitor {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// `(SELECT max(description) FROM pg_catalog.pg_description WHERE objoid = x AND objsubid = 0)`
+/// for `obj_description(x[, 'pg_class'])` whose `x` is not computed by a function.
+fn description_lookup(f: &datafusion::sql::sqlparser::ast::Function) -> Option<Expr> {
+    use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let args: Vec<&Expr> = list
+        .args
+        .iter()
+        .map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let object = match args.as_slice() {
+        [object] => object,
+        [object, Expr::Value(v)] if v.to_string().eq_ignore_ascii_case("'pg_class'") => object,
+        _ => return None,
+    };
+    let mut computed = false;
+    let _ = datafusion::sql::sqlparser::ast::visit_expressions(*object, |e| {
+        computed |= matches!(e, Expr::Function(_));
+        ControlFlow::<()>::Continue(())
+    });
+    if computed {
+        return None;
+    }
+    // Built as text and parsed, because the subquery's AST is long to spell out by hand and
+    // an expression's Display form parses back to the same expression.
+    let sql = format!(
+        "(SELECT max(d.description) FROM pg_catalog.pg_description d \
+         WHERE d.objoid = CAST({object} AS OID) AND d.objsubid = 0)"
+    );
+    let dialect = datafusion::sql::sqlparser::dialect::PostgreSqlDialect {};
+    datafusion::sql::sqlparser::parser::Parser::new(&dialect)
+        .try_with_sql(&sql)
+        .ok()?
+        .parse_expr()
+        .ok()
 }
 
 impl SqlStatementRewriteRule for NoDescriptions {

@@ -12,6 +12,7 @@ pub mod expandarray;
 mod format;
 mod functions;
 mod information_schema;
+mod lake_rows;
 mod ordered;
 mod overrides;
 mod pg_proc;
@@ -61,7 +62,11 @@ pub struct PgCatalog {
 
 impl PgCatalog {
     /// Registers pg_catalog in `database` of the shared catalogs.
-    pub fn install(catalogs: Arc<dyn CatalogProviderList>, database: &str) -> EngineResult<Self> {
+    pub fn install(
+        catalogs: Arc<dyn CatalogProviderList>,
+        database: &str,
+        lake: Arc<aloe_connectors::lake::Lake>,
+    ) -> EngineResult<Self> {
         let static_tables = Arc::new(PgCatalogStaticTables::try_new().map_err(internal)?);
         let provider = PgCatalogSchemaProvider::try_new(
             catalogs.clone(),
@@ -74,7 +79,7 @@ impl PgCatalog {
             .ok_or_else(|| internal(format!("no catalog {database}")))?;
         catalog.register_schema(
             "pg_catalog",
-            Arc::new(overrides::Overrides(Arc::new(provider))),
+            Arc::new(overrides::Overrides(Arc::new(provider), lake)),
         )?;
         catalog.register_schema(
             information_schema::NAME,

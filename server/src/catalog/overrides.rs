@@ -3,9 +3,10 @@
 //! `pg_constraint`, `pg_index`, `pg_policy` and `pg_statistic_ext` of that crate carry
 //! PostgreSQL's own system-catalog rows, with array columns (`conkey`, `indkey`, `polroles`,
 //! `stxkind`, ...) stored as text, so clients' `attnum = ANY(c.conkey)` and `indkey[n]` cannot
-//! be planned. Aloe's tables have no constraints, indexes, row policies or extended
-//! statistics, so these are served empty, with real array columns: every client query over
-//! them plans, and answers exactly what Aloe has. `pg_settings` shows the reading session's
+//! be planned. Aloe's tables have no constraints, row policies or extended statistics, so
+//! those are served empty, with real array columns: every client query over them plans, and
+//! answers exactly what Aloe has. `pg_index` lists the indexes `CREATE INDEX` recorded and
+//! `pg_description` adds the lake tables' descriptions (see `lake_rows.rs`). `pg_settings` shows the reading session's
 //! own settings (see `pg_settings.rs`).
 
 use std::sync::Arc;
@@ -15,6 +16,8 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::{SchemaProvider, TableProvider};
 use datafusion::datasource::{MemTable, TableType};
 use datafusion::error::Result;
+
+use super::lake_rows::{LakeRows, Which};
 
 /// Array columns of the overridden tables and their element types.
 const ARRAY_COLUMNS: &[(&str, DataType)] = &[
@@ -38,7 +41,10 @@ const EMPTY: [&str; 4] = ["pg_constraint", "pg_index", "pg_policy", "pg_statisti
 
 /// datafusion-pg-catalog's pg_catalog with some tables replaced.
 #[derive(Debug)]
-pub struct Overrides(pub Arc<dyn SchemaProvider>);
+pub struct Overrides(
+    pub Arc<dyn SchemaProvider>,
+    pub Arc<aloe_connectors::lake::Lake>,
+);
 
 #[async_trait]
 impl SchemaProvider for Overrides {
@@ -51,6 +57,26 @@ impl SchemaProvider for Overrides {
             return Ok(Some(Arc::new(super::pg_settings::PgSettings::default())));
         }
         let inner = self.0.table(name).await?;
+        if name == "pg_class"
+            && let Some(inner) = inner
+        {
+            return Ok(Some(Arc::new(LakeRows::new(
+                Which::IndexClasses,
+                inner.schema(),
+                self.1.clone(),
+                Some(inner),
+            ))));
+        }
+        if name == "pg_description"
+            && let Some(inner) = inner
+        {
+            return Ok(Some(Arc::new(LakeRows::new(
+                Which::Descriptions,
+                inner.schema(),
+                self.1.clone(),
+                Some(inner),
+            ))));
+        }
         if !EMPTY.contains(&name) {
             return Ok(inner);
         }
@@ -73,6 +99,14 @@ impl SchemaProvider for Overrides {
             )
             .collect();
         let schema = Arc::new(Schema::new(fields));
+        if name == "pg_index" {
+            return Ok(Some(Arc::new(LakeRows::new(
+                Which::Indexes,
+                schema,
+                self.1.clone(),
+                None,
+            ))));
+        }
         Ok(Some(Arc::new(MemTable::try_new(schema, vec![vec![]])?)))
     }
 

@@ -188,17 +188,34 @@ fn classify(e: &DataFusionError) -> EngineError {
             } else if let Some(lake) = inner.downcast_ref::<aloe_connectors::lake::LakeError>() {
                 match lake {
                     aloe_connectors::lake::LakeError::DataFusion(d) => classify(d),
+                    aloe_connectors::lake::LakeError::Delta(d) => classify_foreign(d),
                     other => EngineError::new(lake_code(other), other.to_string()),
                 }
             } else if let Some(arrow) = inner.downcast_ref::<ArrowError>() {
                 classify_arrow(arrow)
             } else {
-                EngineError::new(INTERNAL_ERROR, inner.to_string())
+                classify_foreign(inner.as_ref())
             }
         }
         DataFusionError::Plan(m) | DataFusionError::Execution(m) => classify_message(m),
         other => classify_message(&other.message()),
     }
+}
+
+/// Errors wrapped by other crates (Delta's writer) still carry DataFusion's or Arrow's error
+/// somewhere down their chain; failing that, the message is all there is to go on.
+fn classify_foreign(inner: &(dyn std::error::Error + 'static)) -> EngineError {
+    let mut source = Some(inner);
+    while let Some(e) = source {
+        if let Some(df) = e.downcast_ref::<DataFusionError>() {
+            return classify(df);
+        }
+        if let Some(arrow) = e.downcast_ref::<ArrowError>() {
+            return classify_arrow(arrow);
+        }
+        source = e.source();
+    }
+    classify_message(&inner.to_string())
 }
 
 fn classify_message(m: &str) -> EngineError {
@@ -269,6 +286,7 @@ impl From<aloe_connectors::lake::LakeError> for EngineError {
     fn from(e: aloe_connectors::lake::LakeError) -> Self {
         match e {
             aloe_connectors::lake::LakeError::DataFusion(d) => classify(&d),
+            aloe_connectors::lake::LakeError::Delta(d) => classify_foreign(&d),
             other => EngineError::new(lake_code(&other), other.to_string()),
         }
     }

@@ -59,7 +59,9 @@ impl Engine {
         memory.register_catalog(database.to_owned(), Arc::new(catalog));
         let catalogs: Arc<dyn CatalogProviderList> =
             Arc::new(crate::catalog::OrderedCatalogs(memory));
-        let pg_catalog = crate::catalog::PgCatalog::install(catalogs.clone(), database)?;
+        let lake = Arc::new(lake);
+        let pg_catalog =
+            crate::catalog::PgCatalog::install(catalogs.clone(), database, lake.clone())?;
         let runtime = RuntimeEnvBuilder::new().build_arc()?;
         lake.register_stores(&runtime);
         Ok(Self {
@@ -67,7 +69,7 @@ impl Engine {
             runtime,
             database: database.to_owned(),
             pg_catalog,
-            lake: Arc::new(lake),
+            lake,
         })
     }
 

@@ -1,0 +1,302 @@
+//! pg_catalog rows that come from the lake: table descriptions (`pg_description`, read by
+//! `obj_description` and psql's `\d+`) and the indexes `CREATE INDEX` recorded (`pg_index`).
+//! Both are computed when read, from the relation OIDs pg_class gives at that moment, so they
+//! always agree with pg_class.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aloe_connectors::lake::{Lake, indexes};
+use async_trait::async_trait;
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Int64Type, SchemaRef};
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::{DataFusionError, Result, ScalarValue};
+use datafusion::datasource::{MemTable, TableType};
+use datafusion::execution::session_state::SessionState;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::prelude::SessionContext;
+
+/// pg_class's OID for rows about relations (`classoid` of pg_description).
+const PG_CLASS_OID: i64 = 1259;
+
+/// The btree access method, which recorded indexes claim to use (`relam`).
+const BTREE_AM_OID: i64 = 403;
+
+/// Which lake-backed table this is.
+#[derive(Debug, Clone, Copy)]
+pub enum Which {
+    /// PostgreSQL's own descriptions plus the lake tables' descriptions.
+    Descriptions,
+    /// The recorded indexes.
+    Indexes,
+    /// pg_class: its own rows plus one per recorded index (`relkind` 'i').
+    IndexClasses,
+}
+
+/// A pg_catalog table whose rows are computed from the lake at each scan.
+#[derive(Debug)]
+pub struct LakeRows {
+    which: Which,
+    schema: SchemaRef,
+    lake: Arc<Lake>,
+    /// Rows served before the lake's (PostgreSQL's own descriptions).
+    builtin: Option<Arc<dyn TableProvider>>,
+}
+
+impl LakeRows {
+    /// A table with `schema`, after the rows of `builtin` if given.
+    pub fn new(
+        which: Which,
+        schema: SchemaRef,
+        lake: Arc<Lake>,
+        builtin: Option<Arc<dyn TableProvider>>,
+    ) -> Self {
+        Self {
+            which,
+            schema,
+            lake,
+            builtin,
+        }
+    }
+
+    async fn rows(&self, state: &SessionState) -> Result<Vec<RecordBatch>> {
+        // pg_class's own rows must not be asked of pg_class while it is being made.
+        let oids = match self.which {
+            Which::IndexClasses => HashMap::new(),
+            _ => relation_oids(state).await?,
+        };
+        let namespaces = match self.which {
+            Which::IndexClasses => namespace_oids(state).await?,
+            _ => HashMap::new(),
+        };
+        let mut rows: Vec<HashMap<&'static str, ScalarValue>> = Vec::new();
+        for schema in self.lake.schemas() {
+            let zone = &schema.zone.name;
+            match self.which {
+                Which::Descriptions => {
+                    for (name, table) in schema.entries() {
+                        let (Some(description), Some(oid)) =
+                            (table.description, oids.get(&(zone.clone(), name)))
+                        else {
+                            continue;
+                        };
+                        rows.push(HashMap::from([
+                            ("objoid", ScalarValue::Int64(Some(*oid))),
+                            ("classoid", ScalarValue::Int64(Some(PG_CLASS_OID))),
+                            ("objsubid", ScalarValue::Int32(Some(0))),
+                            ("description", ScalarValue::Utf8(Some(description))),
+                        ]));
+                    }
+                }
+                Which::IndexClasses => {
+                    let Some(namespace) = namespaces.get(zone.as_str()) else {
+                        continue;
+                    };
+                    for index in indexes::list(&schema.zone).await? {
+                        rows.push(HashMap::from([
+                            (
+                                "oid",
+                                ScalarValue::Int64(Some(index_oid(zone, &index.name))),
+                            ),
+                            ("relname", ScalarValue::Utf8(Some(index.name.clone()))),
+                            ("relnamespace", ScalarValue::Int64(Some(*namespace))),
+                            ("relkind", ScalarValue::Utf8(Some("i".into()))),
+                            ("relam", ScalarValue::Int64(Some(BTREE_AM_OID))),
+                            (
+                                "relnatts",
+                                ScalarValue::Int16(Some(index.columns.len() as i16)),
+                            ),
+                            ("relowner", ScalarValue::Int64(Some(10))),
+                            ("relpersistence", ScalarValue::Utf8(Some("p".into()))),
+                            ("reltuples", ScalarValue::Float32(Some(-1.0))),
+                            ("relpages", ScalarValue::Int32(Some(0))),
+                        ]));
+                    }
+                }
+                Which::Indexes => {
+                    for index in indexes::list(&schema.zone).await? {
+                        let (Some(oid), Some(table)) = (
+                            oids.get(&(zone.clone(), index.table.clone())),
+                            schema.get(&index.table),
+                        ) else {
+                            continue;
+                        };
+                        let columns = table.provider.schema();
+                        let keys: Vec<ScalarValue> = index
+                            .columns
+                            .iter()
+                            .map(|c| {
+                                let n = columns.index_of(c).map(|i| i as i16 + 1).unwrap_or(0);
+                                ScalarValue::Int16(Some(n))
+                            })
+                            .collect();
+                        let zeros = |t: DataType| {
+                            let z = ScalarValue::new_zero(&t).expect("zero of an integer type");
+                            ScalarValue::List(ScalarValue::new_list_nullable(
+                                &vec![z; keys.len()],
+                                &t,
+                            ))
+                        };
+                        let n = ScalarValue::Int16(Some(keys.len() as i16));
+                        rows.push(HashMap::from([
+                            (
+                                "indexrelid",
+                                ScalarValue::Int64(Some(index_oid(zone, &index.name))),
+                            ),
+                            ("indrelid", ScalarValue::Int64(Some(*oid))),
+                            ("indnatts", n.clone()),
+                            ("indnkeyatts", n),
+                            ("indisunique", ScalarValue::Boolean(Some(index.unique))),
+                            ("indisvalid", ScalarValue::Boolean(Some(true))),
+                            ("indisready", ScalarValue::Boolean(Some(true))),
+                            ("indislive", ScalarValue::Boolean(Some(true))),
+                            (
+                                "indkey",
+                                ScalarValue::List(ScalarValue::new_list_nullable(
+                                    &keys,
+                                    &DataType::Int16,
+                                )),
+                            ),
+                            ("indcollation", zeros(DataType::Int32)),
+                            ("indclass", zeros(DataType::Int32)),
+                            ("indoption", zeros(DataType::Int16)),
+                        ]));
+                    }
+                }
+            }
+        }
+        let mut batches = Vec::new();
+        if let Some(builtin) = &self.builtin {
+            let plan = builtin.scan(state, None, &[], None).await?;
+            batches.extend(datafusion::physical_plan::collect(plan, state.task_ctx()).await?);
+        }
+        if !rows.is_empty() {
+            batches.push(to_batch(&self.schema, &rows)?);
+        }
+        Ok(batches)
+    }
+}
+
+/// The rows as one batch of `schema`; columns a row does not name are false, or NULL where
+/// allowed and zero or empty where not.
+fn to_batch(
+    schema: &SchemaRef,
+    rows: &[HashMap<&'static str, ScalarValue>],
+) -> Result<RecordBatch> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let default = match field.data_type() {
+                DataType::Boolean => ScalarValue::Boolean(Some(false)),
+                t if field.is_nullable() => ScalarValue::try_from(t)?,
+                t @ (DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8) => {
+                    ScalarValue::Utf8(Some(String::new())).cast_to(t)?
+                }
+                t => ScalarValue::new_zero(t).or_else(|_| ScalarValue::try_from(t))?,
+            };
+            let values = rows
+                .iter()
+                .map(|row| match row.get(field.name().as_str()) {
+                    Some(v) => v.cast_to(field.data_type()),
+                    None => Ok(default.clone()),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            ScalarValue::iter_to_array(values)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+/// OIDs of the lake's relations as pg_class numbers them now, by (zone, table).
+async fn relation_oids(state: &SessionState) -> Result<HashMap<(String, String), i64>> {
+    let ctx = SessionContext::new_with_state(state.clone());
+    let batches = ctx
+        .sql(
+            "SELECT CAST(c.oid AS BIGINT), n.nspname, c.relname FROM pg_catalog.pg_class c \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname IN ('bronze', 'silver', 'gold', 'public')",
+        )
+        .await?
+        .collect()
+        .await?;
+    let mut out = HashMap::new();
+    for batch in batches {
+        let oid = batch.column(0).as_primitive::<Int64Type>();
+        let schema = datafusion::arrow::compute::cast(batch.column(1), &DataType::Utf8)?;
+        let table = datafusion::arrow::compute::cast(batch.column(2), &DataType::Utf8)?;
+        let (schema, table) = (schema.as_string::<i32>(), table.as_string::<i32>());
+        for i in 0..batch.num_rows() {
+            if oid.is_valid(i) {
+                out.insert(
+                    (schema.value(i).to_owned(), table.value(i).to_owned()),
+                    oid.value(i),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// OIDs of the schemas as pg_namespace numbers them now.
+async fn namespace_oids(state: &SessionState) -> Result<HashMap<String, i64>> {
+    let ctx = SessionContext::new_with_state(state.clone());
+    let batches = ctx
+        .sql("SELECT CAST(oid AS BIGINT), nspname FROM pg_catalog.pg_namespace")
+        .await?
+        .collect()
+        .await?;
+    let mut out = HashMap::new();
+    for batch in batches {
+        let oid = batch.column(0).as_primitive::<Int64Type>();
+        let name = datafusion::arrow::compute::cast(batch.column(1), &DataType::Utf8)?;
+        let name = name.as_string::<i32>();
+        for i in 0..batch.num_rows() {
+            if oid.is_valid(i) {
+                out.insert(name.value(i).to_owned(), oid.value(i));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A stable OID for a recorded index, from its zone and name, above the range pg_class uses
+/// for tables. FNV-1a is written out here because the standard hasher is seeded per process
+/// and the OID must be the same after a restart.
+fn index_oid(zone: &str, name: &str) -> i64 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in zone.bytes().chain([b'.']).chain(name.bytes()) {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    1_000_000_000 + i64::from(hash % 1_000_000_000)
+}
+
+#[async_trait]
+impl TableProvider for LakeRows {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let state = state
+            .as_any()
+            .downcast_ref::<SessionState>()
+            .ok_or_else(|| DataFusionError::Internal("pg_catalog needs a SessionState".into()))?;
+        let batches = self.rows(state).await?;
+        let table = MemTable::try_new(self.schema.clone(), vec![batches])?;
+        table.scan(state, projection, filters, limit).await
+    }
+}
