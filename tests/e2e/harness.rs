@@ -128,3 +128,16 @@ pub fn sqlstate(e: &tokio_postgres::Error) -> String {
         .map(|c| c.code().to_owned())
         .unwrap_or_else(|| format!("no SQLSTATE: {e}"))
 }
+
+/// The Python interpreter with the test clients: TEST_CLIENTS_PYTHON (set by
+/// ./scripts/test-all), else its default venv under ~/.cache/aloe, else python3.
+pub fn python() -> String {
+    let default_venv = std::env::var("HOME")
+        .map(|h| format!("{h}/.cache/aloe/test-venv/bin/python"))
+        .ok()
+        .filter(|p| std::path::Path::new(p).exists());
+    std::env::var("TEST_CLIENTS_PYTHON")
+        .ok()
+        .or(default_venv)
+        .unwrap_or_else(|| "python3".into())
+}

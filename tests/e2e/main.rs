@@ -10,6 +10,7 @@ mod grafana;
 mod harness;
 mod jdbc;
 mod lake;
+mod lake_s3;
 mod malformed;
 mod python;
 mod raw;

@@ -9,14 +9,7 @@ use crate::harness::Server;
 #[test]
 fn psycopg_sqlalchemy_and_pandas_work() {
     let server = Server::start();
-    let default_venv = std::env::var("HOME")
-        .map(|h| format!("{h}/.cache/aloe/test-venv/bin/python"))
-        .ok()
-        .filter(|p| std::path::Path::new(p).exists());
-    let python = std::env::var("TEST_CLIENTS_PYTHON")
-        .ok()
-        .or(default_venv)
-        .unwrap_or_else(|| "python3".into());
+    let python = crate::harness::python();
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/clients/python_clients.py"
