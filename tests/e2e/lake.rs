@@ -180,7 +180,8 @@ async fn every_write_statement_persists_across_a_restart() {
             .batch_execute(
                 "CREATE INDEX customers_name ON customers (name);
                  CREATE INDEX orders_customer ON silver.orders (customer_id);
-                 DROP INDEX customers_name;",
+                 DROP INDEX customers_name;
+                 COMMENT ON TABLE silver.orders IS 'Orders, cleaned';",
             )
             .await
             .unwrap();
@@ -248,6 +249,15 @@ async fn every_write_statement_persists_across_a_restart() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(indexes, ["orders_customer"]);
+    let description: Option<String> = client
+        .query_one(
+            "SELECT obj_description('silver.orders'::regclass, 'pg_class')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(description.as_deref(), Some("Orders, cleaned"));
 }
 
 #[tokio::test]
@@ -270,6 +280,8 @@ async fn bad_writes_get_their_sqlstate_and_change_nothing() {
         ("DELETE FROM silver.t", "0A000"),
         ("CREATE TEMPORARY TABLE tmp AS SELECT 1", "0A000"),
         ("DROP INDEX no_such_index", "42704"),
+        ("COMMENT ON TABLE silver.nope IS 'x'", "42P01"),
+        ("COMMENT ON COLUMN silver.t.x IS 'x'", "0A000"),
         ("CREATE INDEX ON silver.nope (x)", "42P01"),
         ("INSERT INTO silver.t SELECT 1 / 0", "22012"),
         (
@@ -321,8 +333,13 @@ async fn paths_outside_the_zones_are_refused() {
     assert!(!outside.join("x.csv").exists());
     assert!(!outside.join("df.csv").exists());
     assert!(!Path::new("/tmp/aloe-escape.csv").exists());
-    // Nothing was registered, and the server still answers.
+    // Nothing was registered, and the server still answers. A path in FROM is a table name,
+    // never a file (DataFusion's URL tables stay off).
     let (code, _) = refused(&client, "SELECT * FROM bronze.secret").await;
+    assert_eq!(code, "42P01");
+    let (code, _) = refused(&client, "SELECT * FROM '/etc/passwd'").await;
+    assert_eq!(code, "42P01");
+    let (code, _) = refused(&client, &format!("SELECT * FROM '{outside_url}'")).await;
     assert_eq!(code, "42P01");
     // Inside the zones the same statements work.
     client
@@ -334,6 +351,14 @@ async fn paths_outside_the_zones_are_refused() {
         .await
         .unwrap();
     assert_eq!(count(&client, "bronze.landed").await, 1);
+    // Dropping the external table forgets it; the files it pointed at stay.
+    client
+        .batch_execute("DROP TABLE bronze.landed")
+        .await
+        .unwrap();
+    let (code, _) = refused(&client, "SELECT * FROM bronze.landed").await;
+    assert_eq!(code, "42P01");
+    assert!(dir.path().join("data/bronze/landing/one.csv").exists());
 }
 
 #[tokio::test]

@@ -246,13 +246,13 @@ impl Session {
             .url
             .as_ref()
             .expect("lake tables have a location");
-        if url.path().ends_with('/') {
+        let own = zone.table_url(&table);
+        if &own != url && url.path().ends_with('/') {
+            // A CREATE EXTERNAL TABLE: its table file (in a folder of its own name) goes, the
+            // data it pointed at stays, as for external tables elsewhere.
+            delta::delete_folder(zone, &own).await?;
+        } else if url.path().ends_with('/') {
             delta::delete_folder(zone, url).await?;
-            // A CREATE EXTERNAL TABLE keeps its table file in a folder of its own name.
-            let own = zone.table_url(&table);
-            if &own != url {
-                delta::delete_folder(zone, &own).await?;
-            }
         } else {
             zone.store
                 .delete(&aloe_connectors::lake::zone::object_path(url))
@@ -482,6 +482,58 @@ impl Session {
         .await?;
         self.notice(INDEX_NOTICE.to_owned());
         Ok(Outcome::command("CREATE INDEX"))
+    }
+
+    /// `COMMENT ON TABLE t IS '...'`: the description goes into the table's table file, where
+    /// discovery reads it, so it survives a restart and shows in pg_description.
+    pub(super) async fn comment_on_table(
+        &self,
+        name: &TableReference,
+        comment: Option<String>,
+        if_exists: bool,
+    ) -> EngineResult<Outcome> {
+        let found = self
+            .zone_of(name)
+            .and_then(|(schema, table)| schema.get(&table).map(|t| (schema, table, t)));
+        let Some((schema, table, lake_table)) = found else {
+            return self.missing(name, if_exists, "COMMENT", "relation");
+        };
+        let folder = lake_table.url.as_ref().filter(|u| u.path().ends_with('/'));
+        let Some(_) = folder.filter(|_| !lake_table.declared) else {
+            return Err(EngineError::not_supported(format!(
+                "\"{table}\" keeps no table file (a view, a single file, or a table declared \
+                 in aloe.toml, whose description is set there)"
+            )));
+        };
+        let zone = &schema.zone;
+        let path =
+            aloe_connectors::lake::zone::object_path(&zone.table_url(&table)).join(TABLE_FILE);
+        let mut tf = match zone.store.get(&path).await {
+            Ok(got) => {
+                let bytes = got
+                    .bytes()
+                    .await
+                    .map_err(aloe_connectors::lake::LakeError::from)?;
+                TableFile::parse(&String::from_utf8_lossy(&bytes), path.as_ref())?
+            }
+            Err(object_store::Error::NotFound { .. }) => TableFile::default(),
+            Err(e) => return Err(aloe_connectors::lake::LakeError::from(e).into()),
+        };
+        tf.description = comment.filter(|c| !c.is_empty());
+        let text = toml::to_string(&tf)
+            .map_err(|e| EngineError::new(sqlstate::INTERNAL_ERROR, e.to_string()))?;
+        zone.store
+            .put(&path, text.into_bytes().into())
+            .await
+            .map_err(aloe_connectors::lake::LakeError::from)?;
+        schema.put(
+            &table,
+            LakeTable {
+                description: tf.description,
+                ..lake_table
+            },
+        );
+        Ok(Outcome::command("COMMENT"))
     }
 
     /// `DROP INDEX [IF EXISTS] name, ...`: forgets recorded indexes, in whichever zone.

@@ -408,6 +408,45 @@ impl Session {
                 })
             }
             Statement::Deallocate { .. } => Ok(Outcome::command("DEALLOCATE")),
+            Statement::Comment {
+                object_type,
+                object_name,
+                comment,
+                if_exists,
+            } => {
+                use datafusion::sql::sqlparser::ast::CommentObject;
+                if !matches!(object_type, CommentObject::Table) {
+                    return Err(EngineError::not_supported(format!(
+                        "COMMENT ON {object_type} is not supported; tables take comments"
+                    )));
+                }
+                if self.read_only_tx.load(Ordering::Relaxed) {
+                    return Err(EngineError::new(
+                        "25006",
+                        "cannot execute a write in a read-only transaction",
+                    ));
+                }
+                let parts: Vec<String> = object_name
+                    .0
+                    .iter()
+                    .map(|p| {
+                        p.as_ident()
+                            .map(ident_name)
+                            .unwrap_or_else(|| p.to_string())
+                    })
+                    .collect();
+                let name = match parts.as_slice() {
+                    [t] => datafusion::common::TableReference::bare(t.as_str()),
+                    [s, t] => datafusion::common::TableReference::partial(s.as_str(), t.as_str()),
+                    _ => datafusion::common::TableReference::full(
+                        parts[0].as_str(),
+                        parts[1].as_str(),
+                        parts[2].as_str(),
+                    ),
+                };
+                self.comment_on_table(&name, comment.clone(), *if_exists)
+                    .await
+            }
             Statement::Drop {
                 object_type: datafusion::sql::sqlparser::ast::ObjectType::Index,
                 names,
@@ -765,6 +804,7 @@ fn handled_here(s: &Statement) -> bool {
             | Statement::Discard { .. }
             | Statement::Deallocate { .. }
             | Statement::Copy { .. }
+            | Statement::Comment { .. }
             | Statement::Drop {
                 object_type: datafusion::sql::sqlparser::ast::ObjectType::Index,
                 ..
