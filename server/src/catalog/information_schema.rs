@@ -5,6 +5,7 @@
 //! `key_column_usage`), so Aloe serves this one in its place. Aloe has no constraints, so the
 //! constraint tables are empty with the right columns: the exact answer.
 
+use super::computed::{Computed, Rows};
 use std::sync::Arc;
 
 use arrow_pg::datatypes::field_into_pg_type;
@@ -12,10 +13,8 @@ use async_trait::async_trait;
 use datafusion::arrow::array::{ArrayRef, Int32Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{CatalogProviderList, SchemaProvider, Session, TableProvider};
-use datafusion::datasource::{MemTable, TableType};
+use datafusion::datasource::TableType;
 use datafusion::error::Result;
-use datafusion::logical_expr::Expr;
-use datafusion::physical_plan::ExecutionPlan;
 
 /// The name of this schema.
 pub const NAME: &str = "information_schema";
@@ -64,12 +63,12 @@ impl SchemaProvider for InformationSchema {
             "views" => Kind::Views,
             _ => return Ok(None),
         };
-        Ok(Some(Arc::new(Live {
+        Ok(Some(Arc::new(Computed(Live {
             kind,
             schema: kind.schema(),
             catalogs: self.catalogs.clone(),
             database: self.database.clone(),
-        })))
+        }))))
     }
 
     fn table_exist(&self, name: &str) -> bool {
@@ -387,25 +386,12 @@ impl Live {
 }
 
 #[async_trait]
-impl TableProvider for Live {
+impl Rows for Live {
     fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }
 
-    fn table_type(&self) -> TableType {
-        TableType::View
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        filters: &[Expr],
-        limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let batch = self.batch().await?;
-        MemTable::try_new(self.schema.clone(), vec![vec![batch]])?
-            .scan(state, projection, filters, limit)
-            .await
+    async fn batches(&self, _state: &dyn Session) -> Result<Vec<RecordBatch>> {
+        Ok(vec![self.batch().await?])
     }
 }

@@ -12,11 +12,10 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Int64Type, SchemaRef};
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{DataFusionError, Result, ScalarValue};
-use datafusion::datasource::{MemTable, TableType};
 use datafusion::execution::session_state::SessionState;
-use datafusion::logical_expr::Expr;
-use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
+
+use super::computed::Rows;
 
 /// pg_class's OID for rows about relations (`classoid` of pg_description).
 const PG_CLASS_OID: i64 = 1259;
@@ -275,28 +274,16 @@ fn index_oid(zone: &str, name: &str) -> i64 {
 }
 
 #[async_trait]
-impl TableProvider for LakeRows {
+impl Rows for LakeRows {
     fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }
 
-    fn table_type(&self) -> TableType {
-        TableType::View
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        filters: &[Expr],
-        limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
+    async fn batches(&self, state: &dyn Session) -> Result<Vec<RecordBatch>> {
         let state = state
             .as_any()
             .downcast_ref::<SessionState>()
             .ok_or_else(|| DataFusionError::Internal("pg_catalog needs a SessionState".into()))?;
-        let batches = self.rows(state).await?;
-        let table = MemTable::try_new(self.schema.clone(), vec![batches])?;
-        table.scan(state, projection, filters, limit).await
+        self.rows(state).await
     }
 }

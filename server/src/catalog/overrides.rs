@@ -17,6 +17,7 @@ use datafusion::catalog::{SchemaProvider, TableProvider};
 use datafusion::datasource::{MemTable, TableType};
 use datafusion::error::Result;
 
+use super::computed::Computed;
 use super::lake_rows::{LakeRows, Which};
 
 /// Array columns of the overridden tables and their element types.
@@ -54,28 +55,30 @@ impl SchemaProvider for Overrides {
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         if name == "pg_settings" {
-            return Ok(Some(Arc::new(super::pg_settings::PgSettings::default())));
+            return Ok(Some(Arc::new(Computed(
+                super::pg_settings::PgSettings::default(),
+            ))));
         }
         let inner = self.0.table(name).await?;
         if name == "pg_class"
             && let Some(inner) = inner
         {
-            return Ok(Some(Arc::new(LakeRows::new(
+            return Ok(Some(Arc::new(Computed(LakeRows::new(
                 Which::IndexClasses,
                 inner.schema(),
                 self.1.clone(),
                 Some(inner),
-            ))));
+            )))));
         }
         if name == "pg_description"
             && let Some(inner) = inner
         {
-            return Ok(Some(Arc::new(LakeRows::new(
+            return Ok(Some(Arc::new(Computed(LakeRows::new(
                 Which::Descriptions,
                 inner.schema(),
                 self.1.clone(),
                 Some(inner),
-            ))));
+            )))));
         }
         if !EMPTY.contains(&name) {
             return Ok(inner);
@@ -100,12 +103,12 @@ impl SchemaProvider for Overrides {
             .collect();
         let schema = Arc::new(Schema::new(fields));
         if name == "pg_index" {
-            return Ok(Some(Arc::new(LakeRows::new(
+            return Ok(Some(Arc::new(Computed(LakeRows::new(
                 Which::Indexes,
                 schema,
                 self.1.clone(),
                 None,
-            ))));
+            )))));
         }
         Ok(Some(Arc::new(MemTable::try_new(schema, vec![vec![]])?)))
     }

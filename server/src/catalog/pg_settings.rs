@@ -7,11 +7,10 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use datafusion::arrow::array::{ArrayRef, BooleanArray, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::catalog::{Session, TableProvider};
-use datafusion::datasource::{MemTable, TableType};
+use datafusion::catalog::Session;
 use datafusion::error::Result;
-use datafusion::logical_expr::Expr;
-use datafusion::physical_plan::ExecutionPlan;
+
+use super::computed::Rows;
 
 use crate::engine::settings::Settings;
 
@@ -54,22 +53,12 @@ impl Default for PgSettings {
 }
 
 #[async_trait]
-impl TableProvider for PgSettings {
+impl Rows for PgSettings {
     fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }
 
-    fn table_type(&self) -> TableType {
-        TableType::View
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        filters: &[Expr],
-        limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
+    async fn batches(&self, state: &dyn Session) -> Result<Vec<RecordBatch>> {
         let rows = match state.config().get_extension::<SessionSettings>() {
             Some(s) => s.0.lock().expect("settings lock").all(),
             None => Settings::new("aloe", &Default::default()).all(),
@@ -106,9 +95,6 @@ impl TableProvider for PgSettings {
             col(&none),
         ];
         columns.push(Arc::new(BooleanArray::from(vec![false; rows.len()])));
-        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
-        MemTable::try_new(self.schema.clone(), vec![vec![batch]])?
-            .scan(state, projection, filters, limit)
-            .await
+        Ok(vec![RecordBatch::try_new(self.schema.clone(), columns)?])
     }
 }
