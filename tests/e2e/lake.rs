@@ -190,6 +190,25 @@ async fn every_write_statement_persists_across_a_restart() {
     let server = Server::start_in(dir.path(), &[], &[]);
     let client = server.connect().await;
     assert_eq!(count(&client, "silver.orders").await, 150);
+    // Row counts known from the Delta log, as clients read them from pg_stat_user_tables.
+    let live: Vec<(String, i64)> = client
+        .query(
+            "SELECT schemaname || '.' || relname, n_live_tup FROM pg_stat_user_tables \
+             WHERE schemaname IN ('silver', 'public') ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        live,
+        vec![
+            ("public.customers".into(), 3),
+            ("silver.orders".into(), 150)
+        ]
+    );
     let channel_total: i64 = client
         .query_one("SELECT sum(orders)::BIGINT FROM gold.channels", &[])
         .await

@@ -70,6 +70,16 @@ impl SchemaProvider for Overrides {
                 Some(inner),
             )))));
         }
+        if name == "pg_stat_user_tables"
+            && let Some(inner) = inner
+        {
+            return Ok(Some(Arc::new(Computed(LakeRows::new(
+                Which::TableStats,
+                inner.schema(),
+                self.1.clone(),
+                None,
+            )))));
+        }
         if name == "pg_description"
             && let Some(inner) = inner
         {
