@@ -4,6 +4,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod config;
 mod demo;
+pub mod marketing;
 pub mod rng;
 
 pub use config::GenerateConfig;
