@@ -1,8 +1,10 @@
 //! The synthetic organic-cosmetics business, served as tables in schema `gen`.
 
+pub mod business;
 pub mod calendar;
 pub mod catalogue;
 pub mod config;
+pub mod daily;
 mod demo;
 pub mod marketing;
 pub mod rng;
