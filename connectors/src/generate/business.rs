@@ -4,8 +4,11 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::array::{
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::NaiveDate;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
@@ -17,6 +20,8 @@ use super::daily::{Daily, DailyRows};
 use super::marketing::{
     Campaign, Influencer, Promotion, ad_day, campaigns, influencers, posts, promotions,
 };
+use super::orders::{Context, Order, OrderCounts, Source, order_counts, orders_on};
+use super::rng::{Stream, stream};
 
 /// The parts of the business that do not depend on the day.
 #[derive(Debug)]
@@ -31,19 +36,49 @@ pub struct Business {
     pub influencers: Vec<Influencer>,
     /// Discount codes.
     pub promotions: Vec<Promotion>,
+    /// Orders per day, drawn for the whole period.
+    pub counts: OrderCounts,
+    /// Cumulative product popularity, for sampling.
+    pub product_cdf: Vec<f64>,
 }
 
 impl Business {
     /// The business `config` describes.
     pub fn new(config: GenerateConfig) -> Arc<Self> {
         let influencers = influencers(&config);
+        let products = products(&config);
+        let product_cdf = products
+            .iter()
+            .scan(0.0, |acc, p| {
+                *acc += p.weight;
+                Some(*acc)
+            })
+            .collect();
         Arc::new(Self {
-            products: products(&config),
             campaigns: campaigns(&config),
             promotions: promotions(&config, &influencers),
+            counts: order_counts(&config),
             influencers,
+            products,
+            product_cdf,
             config,
         })
+    }
+
+    /// The orders placed on `day`.
+    pub fn orders_on(&self, day: NaiveDate) -> Vec<Order> {
+        orders_on(
+            &Context {
+                config: &self.config,
+                products: &self.products,
+                product_cdf: &self.product_cdf,
+                campaigns: &self.campaigns,
+                influencers: &self.influencers,
+                promotions: &self.promotions,
+                counts: &self.counts,
+            },
+            day,
+        )
     }
 
     /// The tables made so far, by name.
@@ -63,6 +98,18 @@ impl Business {
                     InfluencerPosts(self.clone()),
                     self.config.clone(),
                 )),
+            ),
+            (
+                "customers",
+                Arc::new(Daily::new(Customers(self.clone()), self.config.clone())),
+            ),
+            (
+                "orders",
+                Arc::new(Daily::new(Orders(self.clone()), self.config.clone())),
+            ),
+            (
+                "order_items",
+                Arc::new(Daily::new(OrderItems(self.clone()), self.config.clone())),
             ),
         ])
     }
@@ -261,6 +308,266 @@ impl DailyRows for InfluencerPosts {
     }
 }
 
+/// `customers`: those who existed before the period, then each new customer on the day of
+/// their first order.
+#[derive(Debug)]
+struct Customers(Arc<Business>);
+
+fn customers_schema() -> SchemaRef {
+    schema(&[
+        ("customer_id", DataType::Int64),
+        ("signup_date", DataType::Date32),
+        ("country", DataType::Utf8),
+        ("city", DataType::Utf8),
+        ("acquisition_channel", DataType::Utf8),
+        ("loyalty_tier", DataType::Utf8),
+        ("marketing_consent", DataType::Boolean),
+    ])
+}
+
+const CITIES: [(&str, &str); 12] = [
+    ("DE", "Berlin"),
+    ("DE", "Hamburg"),
+    ("DE", "Munich"),
+    ("DE", "Cologne"),
+    ("AT", "Vienna"),
+    ("CH", "Zurich"),
+    ("FR", "Paris"),
+    ("FR", "Lyon"),
+    ("NL", "Amsterdam"),
+    ("IT", "Milan"),
+    ("ES", "Madrid"),
+    ("DK", "Copenhagen"),
+];
+
+/// One customer's attributes, from a stream of their own.
+struct CustomerRow {
+    id: i64,
+    signup: NaiveDate,
+    city: (&'static str, &'static str),
+    channel: &'static str,
+    tier: &'static str,
+    consent: bool,
+}
+
+impl Customers {
+    fn row(&self, id: i64, signup: NaiveDate, channel: &'static str) -> CustomerRow {
+        use rand::Rng;
+        let mut rng = stream(self.0.config.seed, Stream::Customers, &[3, id as u64]);
+        let tenure = (self.0.config.end_date - signup).num_days();
+        let tier = match (tenure, rng.random_range(0..10)) {
+            (t, 0..=2) if t > 365 => "gold",
+            (t, 0..=4) if t > 120 => "silver",
+            _ => "bronze",
+        };
+        CustomerRow {
+            id,
+            signup,
+            city: CITIES[rng.random_range(0..CITIES.len())],
+            channel,
+            tier,
+            consent: rng.random_bool(0.62),
+        }
+    }
+
+    fn batch(rows: &[CustomerRow]) -> Result<RecordBatch> {
+        Ok(RecordBatch::try_new(
+            customers_schema(),
+            vec![
+                ints(rows.iter().map(|r| r.id)),
+                dates(rows.iter().map(|r| r.signup)),
+                strings(rows.iter().map(|r| r.city.0)),
+                strings(rows.iter().map(|r| r.city.1)),
+                strings(rows.iter().map(|r| r.channel)),
+                strings(rows.iter().map(|r| r.tier)),
+                Arc::new(
+                    rows.iter()
+                        .map(|r| Some(r.consent))
+                        .collect::<BooleanArray>(),
+                ),
+            ],
+        )?)
+    }
+}
+
+/// The channel name of a source, as customers' acquisition_channel and reports use it.
+pub fn channel_of(business: &Business, source: Option<Source>) -> &'static str {
+    match source {
+        None | Some(Source::Direct) => "direct",
+        Some(Source::Organic) => "organic",
+        Some(Source::Campaign(id)) => business
+            .campaigns
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.channel().name)
+            .unwrap_or("direct"),
+        Some(Source::Influencer(_)) => "influencer",
+        Some(Source::Email) => "email",
+        Some(Source::Referral) => "referral",
+    }
+}
+
+impl DailyRows for Customers {
+    fn schema(&self) -> SchemaRef {
+        customers_schema()
+    }
+
+    fn date_column(&self) -> &'static str {
+        "signup_date"
+    }
+
+    fn day(&self, day: NaiveDate) -> Result<RecordBatch> {
+        let rows: Vec<CustomerRow> = self
+            .0
+            .orders_on(day)
+            .iter()
+            .filter(|o| o.new_customer)
+            .map(|o| {
+                let channel = channel_of(&self.0, o.attributed().map(|t| t.source));
+                self.row(o.customer_id, day, channel)
+            })
+            .collect();
+        Self::batch(&rows)
+    }
+
+    fn before_period(&self) -> Result<Option<RecordBatch>> {
+        use rand::Rng;
+        let config = &self.0.config;
+        let channels = ["organic", "search", "social", "email", "referral", "direct"];
+        let rows: Vec<CustomerRow> = (1..=config.initial_customers as i64)
+            .map(|id| {
+                let mut rng = stream(config.seed, Stream::Customers, &[2, id as u64]);
+                // Low ids signed up first.
+                let back = 1
+                    + (config.initial_customers as i64 - id) * 1_500
+                        / config.initial_customers.max(1) as i64;
+                let signup = config.start_date - chrono::Days::new(back as u64);
+                self.row(id, signup, channels[rng.random_range(0..channels.len())])
+            })
+            .collect();
+        Ok(Some(Self::batch(&rows)?))
+    }
+}
+
+/// `orders`: one row per order, on the day it was placed.
+#[derive(Debug)]
+struct Orders(Arc<Business>);
+
+fn orders_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("order_id", DataType::Int64, false),
+        Field::new("customer_id", DataType::Int64, false),
+        Field::new("order_date", DataType::Date32, false),
+        Field::new(
+            "order_time",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
+        Field::new("status", DataType::Utf8, false),
+        Field::new("payment_method", DataType::Utf8, false),
+        Field::new("discount_code", DataType::Utf8, true),
+        Field::new("shipping_method", DataType::Utf8, false),
+        Field::new("shipping_cost", DataType::Float64, false),
+        Field::new("items", DataType::Int64, false),
+        Field::new("revenue", DataType::Float64, false),
+    ]))
+}
+
+impl DailyRows for Orders {
+    fn schema(&self) -> SchemaRef {
+        orders_schema()
+    }
+
+    fn date_column(&self) -> &'static str {
+        "order_date"
+    }
+
+    fn day(&self, day: NaiveDate) -> Result<RecordBatch> {
+        let orders = self.0.orders_on(day);
+        let code = |o: &Order| {
+            o.promotion_id
+                .and_then(|id| self.0.promotions.iter().find(|p| p.id == id))
+                .map(|p| p.code.clone())
+        };
+        Ok(RecordBatch::try_new(
+            orders_schema(),
+            vec![
+                ints(orders.iter().map(|o| o.id)),
+                ints(orders.iter().map(|o| o.customer_id)),
+                dates(orders.iter().map(|_| day)),
+                Arc::new(
+                    TimestampMicrosecondArray::from_iter_values(
+                        orders.iter().map(|o| micros(day, o.purchase().second)),
+                    )
+                    .with_timezone("UTC"),
+                ),
+                strings(orders.iter().map(|o| o.status)),
+                strings(orders.iter().map(|o| o.payment_method)),
+                Arc::new(orders.iter().map(code).collect::<StringArray>()),
+                strings(orders.iter().map(|o| o.shipping_method)),
+                floats(orders.iter().map(|o| o.shipping_cost)),
+                ints(orders.iter().map(|o| o.lines.len() as i64)),
+                floats(orders.iter().map(|o| (o.revenue() * 100.0).round() / 100.0)),
+            ],
+        )?)
+    }
+}
+
+/// `order_items`: the lines of each order.
+#[derive(Debug)]
+struct OrderItems(Arc<Business>);
+
+fn order_items_schema() -> SchemaRef {
+    schema(&[
+        ("order_id", DataType::Int64),
+        ("line_number", DataType::Int64),
+        ("order_date", DataType::Date32),
+        ("product_id", DataType::Int64),
+        ("quantity", DataType::Int64),
+        ("unit_price", DataType::Float64),
+        ("discount", DataType::Float64),
+    ])
+}
+
+impl DailyRows for OrderItems {
+    fn schema(&self) -> SchemaRef {
+        order_items_schema()
+    }
+
+    fn date_column(&self) -> &'static str {
+        "order_date"
+    }
+
+    fn day(&self, day: NaiveDate) -> Result<RecordBatch> {
+        let orders = self.0.orders_on(day);
+        let lines: Vec<_> = orders
+            .iter()
+            .flat_map(|o| o.lines.iter().enumerate().map(move |(n, l)| (o.id, n, l)))
+            .collect();
+        Ok(RecordBatch::try_new(
+            order_items_schema(),
+            vec![
+                ints(lines.iter().map(|(id, _, _)| *id)),
+                ints(lines.iter().map(|(_, n, _)| *n as i64 + 1)),
+                dates(lines.iter().map(|_| day)),
+                ints(lines.iter().map(|(_, _, l)| l.product_id)),
+                ints(lines.iter().map(|(_, _, l)| l.quantity)),
+                floats(lines.iter().map(|(_, _, l)| l.unit_price)),
+                floats(lines.iter().map(|(_, _, l)| l.discount)),
+            ],
+        )?)
+    }
+}
+
+/// Microseconds since the epoch of `second` past midnight UTC on `day`.
+fn micros(day: NaiveDate, second: u32) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp_micros()
+        + i64::from(second) * 1_000_000
+}
+
 fn schema(fields: &[(&str, DataType)]) -> SchemaRef {
     Arc::new(Schema::new(
         fields
@@ -381,6 +688,57 @@ mod tests {
         .await;
         assert_eq!(all_for_day, one_day);
         assert_eq!(daily.days_generated(), 8 + b.config.days() as u64);
+    }
+
+    #[tokio::test]
+    async fn orders_customers_and_products_agree() {
+        let b = Business::new(GenerateConfig::default());
+        let ctx = ctx(&b).await;
+        let checks = [
+            // Every order's customer exists and had signed up by the order's day.
+            "SELECT count(*) FROM orders o LEFT JOIN customers c USING (customer_id) \
+             WHERE c.customer_id IS NULL OR c.signup_date > o.order_date",
+            // Customer ids are unique.
+            "SELECT count(*) - count(DISTINCT customer_id) FROM customers",
+            // Every line's product exists and was on sale.
+            "SELECT count(*) FROM order_items i LEFT JOIN products p USING (product_id) \
+             WHERE p.product_id IS NULL OR p.launch_date > i.order_date",
+            // Every line belongs to an order of the same day, and every order has lines.
+            "SELECT count(*) FROM order_items i LEFT JOIN orders o USING (order_id) \
+             WHERE o.order_id IS NULL OR o.order_date <> i.order_date",
+            "SELECT count(*) FROM orders o WHERE NOT EXISTS \
+             (SELECT 1 FROM order_items i WHERE i.order_id = o.order_id)",
+            // Discount codes are promotions valid on the day.
+            "SELECT count(*) FROM orders o LEFT JOIN promotions p ON p.code = o.discount_code \
+             WHERE o.discount_code IS NOT NULL AND (p.code IS NULL \
+             OR o.order_date NOT BETWEEN p.start_date AND p.end_date)",
+            // A new customer signed up on the day of their first order.
+            "SELECT count(*) FROM customers c JOIN (SELECT customer_id, min(order_date) AS first \
+             FROM orders GROUP BY customer_id) f USING (customer_id) \
+             WHERE c.signup_date >= DATE '2025-09-01' AND c.signup_date <> f.first",
+            // Revenue is the sum of the lines.
+            "SELECT count(*) FROM orders o JOIN (SELECT order_id, \
+             sum(unit_price * quantity - discount) AS goods FROM order_items GROUP BY order_id) g \
+             USING (order_id) WHERE abs(o.revenue - g.goods) > 0.01",
+        ];
+        for sql in checks {
+            assert_eq!(one_i64(&ctx, sql).await, 0, "{sql}");
+        }
+        let orders = one_i64(&ctx, "SELECT count(*) FROM orders").await;
+        let expected: u64 = b.counts.orders.iter().sum();
+        assert_eq!(orders as u64, expected);
+        let ids = one_i64(
+            &ctx,
+            "SELECT max(order_id) - count(DISTINCT order_id) FROM orders",
+        )
+        .await;
+        assert_eq!(ids, 0, "order ids are 1..n");
+        let initial = one_i64(
+            &ctx,
+            "SELECT count(*) FROM customers WHERE signup_date < DATE '2025-09-01'",
+        )
+        .await;
+        assert_eq!(initial as u64, b.config.initial_customers);
     }
 
     #[tokio::test]

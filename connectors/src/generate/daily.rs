@@ -33,6 +33,10 @@ pub trait DailyRows: Debug + Send + Sync + 'static {
     fn date_column(&self) -> &'static str;
     /// Every row of `day`.
     fn day(&self, day: NaiveDate) -> Result<RecordBatch>;
+    /// Rows dated before the period (customers who signed up earlier), if the table has any.
+    fn before_period(&self) -> Result<Option<RecordBatch>> {
+        Ok(None)
+    }
 }
 
 /// A [`DailyRows`] as a DataFusion table over the configured period.
@@ -58,9 +62,10 @@ impl<T: DailyRows> Daily<T> {
         self.generated.load(Ordering::Relaxed)
     }
 
-    /// The days a scan with `filters` must generate.
-    fn days(&self, filters: &[Expr]) -> Vec<NaiveDate> {
-        let (mut low, mut high) = (self.config.start_date, self.config.end_date);
+    /// The days a scan with `filters` must generate, and whether rows dated before the period
+    /// may match.
+    fn days(&self, filters: &[Expr]) -> (Vec<NaiveDate>, bool) {
+        let (mut low, mut high) = (NaiveDate::MIN, self.config.end_date);
         for filter in filters {
             for (op, day) in bounds(filter, self.rows.date_column()) {
                 match op {
@@ -69,7 +74,9 @@ impl<T: DailyRows> Daily<T> {
                 }
             }
         }
-        low.iter_days().take_while(|d| *d <= high).collect()
+        let before = low < self.config.start_date && high >= low;
+        let low = low.max(self.config.start_date);
+        (low.iter_days().take_while(|d| *d <= high).collect(), before)
     }
 }
 
@@ -152,6 +159,8 @@ struct DaysPartition<T> {
     rows: Arc<T>,
     schema: SchemaRef,
     days: Vec<NaiveDate>,
+    /// This partition also produces the rows dated before the period.
+    before: bool,
     generated: Arc<AtomicU64>,
 }
 
@@ -163,10 +172,15 @@ impl<T: DailyRows> PartitionStream for DaysPartition<T> {
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         let rows = self.rows.clone();
         let generated = self.generated.clone();
-        let batches = futures::stream::iter(self.days.clone()).map(move |day| {
+        let early = self.rows.clone();
+        let before = futures::stream::iter(self.before.then_some(())).filter_map(move |()| {
+            let batch = early.before_period().transpose();
+            async move { batch }
+        });
+        let batches = before.chain(futures::stream::iter(self.days.clone()).map(move |day| {
             generated.fetch_add(1, Ordering::Relaxed);
             rows.day(day)
-        });
+        }));
         Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), batches))
     }
 }
@@ -204,7 +218,7 @@ impl<T: DailyRows> TableProvider for Daily<T> {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let days = self.days(filters);
+        let (days, before) = self.days(filters);
         let partitions = state
             .config()
             .target_partitions()
@@ -216,11 +230,13 @@ impl<T: DailyRows> TableProvider for Daily<T> {
         }
         let streams: Vec<Arc<dyn PartitionStream>> = shares
             .into_iter()
-            .map(|days| {
+            .enumerate()
+            .map(|(i, days)| {
                 Arc::new(DaysPartition {
                     rows: self.rows.clone(),
                     schema: self.rows.schema(),
                     days,
+                    before: before && i == 0,
                     generated: self.generated.clone(),
                 }) as Arc<dyn PartitionStream>
             })

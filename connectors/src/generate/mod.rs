@@ -7,6 +7,7 @@ pub mod config;
 pub mod daily;
 mod demo;
 pub mod marketing;
+pub mod orders;
 pub mod rng;
 
 pub use config::GenerateConfig;
