@@ -111,6 +111,31 @@ impl Business {
                 "order_items",
                 Arc::new(Daily::new(OrderItems(self.clone()), self.config.clone())),
             ),
+            (
+                "web_events",
+                Arc::new(Daily::new(WebEvents(self.clone()), self.config.clone())),
+            ),
+            (
+                "truth_campaign_daily",
+                Arc::new(Daily::new(
+                    TruthCampaigns(self.clone()),
+                    self.config.clone(),
+                )),
+            ),
+            (
+                "truth_influencer_daily",
+                Arc::new(Daily::new(
+                    TruthInfluencers(self.clone()),
+                    self.config.clone(),
+                )),
+            ),
+            (
+                "truth_promotion_daily",
+                Arc::new(Daily::new(
+                    TruthPromotions(self.clone()),
+                    self.config.clone(),
+                )),
+            ),
         ])
     }
 
@@ -559,6 +584,178 @@ impl DailyRows for OrderItems {
     }
 }
 
+/// `web_events`: what the shop's tracking recorded.
+#[derive(Debug)]
+struct WebEvents(Arc<Business>);
+
+fn web_events_schema() -> SchemaRef {
+    let text = |n: &str, null: bool| Field::new(n, DataType::Utf8, null);
+    Arc::new(Schema::new(vec![
+        Field::new("event_id", DataType::Int64, false),
+        Field::new(
+            "event_time",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
+        Field::new("event_date", DataType::Date32, false),
+        text("event_type", false),
+        Field::new("session_id", DataType::Int64, false),
+        text("anonymous_id", false),
+        Field::new("customer_id", DataType::Int64, true),
+        text("device", false),
+        text("browser", false),
+        text("referrer", true),
+        text("utm_source", true),
+        text("utm_medium", true),
+        text("utm_campaign", true),
+        text("page", false),
+        Field::new("product_id", DataType::Int64, true),
+        Field::new("order_id", DataType::Int64, true),
+    ]))
+}
+
+impl DailyRows for WebEvents {
+    fn schema(&self) -> SchemaRef {
+        web_events_schema()
+    }
+
+    fn date_column(&self) -> &'static str {
+        "event_date"
+    }
+
+    fn day(&self, day: NaiveDate) -> Result<RecordBatch> {
+        let e = super::web::events_on(&self.0, day);
+        let opt =
+            |v: Vec<Option<&str>>| -> ArrayRef { Arc::new(v.into_iter().collect::<StringArray>()) };
+        Ok(RecordBatch::try_new(
+            web_events_schema(),
+            vec![
+                ints(e.iter().map(|x| x.id)),
+                Arc::new(
+                    TimestampMicrosecondArray::from_iter_values(e.iter().map(|x| x.time_us))
+                        .with_timezone("UTC"),
+                ),
+                dates(e.iter().map(|_| day)),
+                strings(e.iter().map(|x| x.kind)),
+                ints(e.iter().map(|x| x.session_id)),
+                strings(e.iter().map(|x| x.anonymous_id.as_str())),
+                Arc::new(e.iter().map(|x| x.customer_id).collect::<Int64Array>()),
+                strings(e.iter().map(|x| x.device)),
+                strings(e.iter().map(|x| x.browser)),
+                opt(e.iter().map(|x| x.referrer).collect()),
+                opt(e.iter().map(|x| x.utm_source).collect()),
+                opt(e.iter().map(|x| x.utm_medium).collect()),
+                opt(e.iter().map(|x| x.utm_campaign.as_deref()).collect()),
+                strings(e.iter().map(|x| x.page.as_str())),
+                Arc::new(e.iter().map(|x| x.product_id).collect::<Int64Array>()),
+                Arc::new(e.iter().map(|x| x.order_id).collect::<Int64Array>()),
+            ],
+        )?)
+    }
+}
+
+/// `truth_campaign_daily`: spend and the orders each campaign caused, per day.
+#[derive(Debug)]
+struct TruthCampaigns(Arc<Business>);
+
+fn truth_campaigns_schema() -> SchemaRef {
+    schema(&[
+        ("day", DataType::Date32),
+        ("campaign_id", DataType::Int64),
+        ("spend", DataType::Float64),
+        ("attributed_orders", DataType::Int64),
+        ("attributed_revenue", DataType::Float64),
+    ])
+}
+
+impl DailyRows for TruthCampaigns {
+    fn schema(&self) -> SchemaRef {
+        truth_campaigns_schema()
+    }
+
+    fn date_column(&self) -> &'static str {
+        "day"
+    }
+
+    fn day(&self, day: NaiveDate) -> Result<RecordBatch> {
+        let rows = super::truth::campaigns_on(&self.0, day);
+        Ok(RecordBatch::try_new(
+            truth_campaigns_schema(),
+            vec![
+                dates(rows.iter().map(|_| day)),
+                ints(rows.iter().map(|r| r.campaign_id)),
+                floats(rows.iter().map(|r| r.spend)),
+                ints(rows.iter().map(|r| r.orders)),
+                floats(rows.iter().map(|r| (r.revenue * 100.0).round() / 100.0)),
+            ],
+        )?)
+    }
+}
+
+/// `truth_influencer_daily` and `truth_promotion_daily`: orders caused per day.
+fn caused_schema(id: &str) -> SchemaRef {
+    schema(&[
+        ("day", DataType::Date32),
+        (id, DataType::Int64),
+        ("attributed_orders", DataType::Int64),
+        ("attributed_revenue", DataType::Float64),
+    ])
+}
+
+fn caused_batch(id: &str, day: NaiveDate, rows: &[super::truth::Caused]) -> Result<RecordBatch> {
+    Ok(RecordBatch::try_new(
+        caused_schema(id),
+        vec![
+            dates(rows.iter().map(|_| day)),
+            ints(rows.iter().map(|r| r.id)),
+            ints(rows.iter().map(|r| r.orders)),
+            floats(rows.iter().map(|r| (r.revenue * 100.0).round() / 100.0)),
+        ],
+    )?)
+}
+
+#[derive(Debug)]
+struct TruthInfluencers(Arc<Business>);
+
+impl DailyRows for TruthInfluencers {
+    fn schema(&self) -> SchemaRef {
+        caused_schema("influencer_id")
+    }
+
+    fn date_column(&self) -> &'static str {
+        "day"
+    }
+
+    fn day(&self, day: NaiveDate) -> Result<RecordBatch> {
+        caused_batch(
+            "influencer_id",
+            day,
+            &super::truth::influencers_on(&self.0, day),
+        )
+    }
+}
+
+#[derive(Debug)]
+struct TruthPromotions(Arc<Business>);
+
+impl DailyRows for TruthPromotions {
+    fn schema(&self) -> SchemaRef {
+        caused_schema("promotion_id")
+    }
+
+    fn date_column(&self) -> &'static str {
+        "day"
+    }
+
+    fn day(&self, day: NaiveDate) -> Result<RecordBatch> {
+        caused_batch(
+            "promotion_id",
+            day,
+            &super::truth::promotions_on(&self.0, day),
+        )
+    }
+}
+
 /// Microseconds since the epoch of `second` past midnight UTC on `day`.
 fn micros(day: NaiveDate, second: u32) -> i64 {
     day.and_hms_opt(0, 0, 0)
@@ -739,6 +936,80 @@ mod tests {
         )
         .await;
         assert_eq!(initial as u64, b.config.initial_customers);
+    }
+
+    #[tokio::test]
+    async fn events_agree_with_orders_ads_and_the_truth() {
+        let config = GenerateConfig {
+            end_date: NaiveDate::from_ymd_opt(2025, 9, 30).unwrap(),
+            events_per_day: 5_000,
+            ..Default::default()
+        };
+        let b = Business::new(config);
+        let ctx = ctx(&b).await;
+        let checks = [
+            // Every order has exactly one purchase event, on its day, by its customer.
+            "SELECT count(*) FROM orders o LEFT JOIN web_events e \
+             ON e.order_id = o.order_id AND e.event_type = 'purchase' \
+             WHERE e.event_id IS NULL OR e.event_date <> o.order_date \
+             OR e.customer_id <> o.customer_id",
+            "SELECT count(*) - count(DISTINCT order_id) FROM web_events WHERE event_type = 'purchase'",
+            // Sessions from ad clicks: as many as the clicks that landed, tagged as the campaign.
+            "SELECT count(*) FROM (SELECT a.day, a.campaign_id, round(a.clicks * 0.85) AS landed, \
+             count(DISTINCT e.session_id) AS sessions FROM ad_daily a JOIN campaigns c USING (campaign_id) \
+             LEFT JOIN web_events e ON e.event_date = a.day AND e.utm_campaign = c.name \
+             AND e.utm_medium = c.utm_medium GROUP BY 1, 2, 3) x WHERE sessions < landed",
+            // Event ids are unique.
+            "SELECT count(*) - count(DISTINCT event_id) FROM web_events",
+        ];
+        for sql in checks {
+            assert_eq!(one_i64(&ctx, sql).await, 0, "{sql}");
+        }
+        // Most sessions do not buy.
+        let buying = one_i64(
+            &ctx,
+            "SELECT CAST(100 * count(DISTINCT session_id) FILTER (WHERE event_type = 'purchase') \
+             / count(DISTINCT session_id) AS BIGINT) FROM web_events",
+        )
+        .await;
+        assert!(buying < 10, "{buying}% of sessions buy");
+        // The truth agrees, number for number, with last non-direct click attribution
+        // computed from the events by SQL.
+        let attributed = "
+            WITH purchases AS (
+                SELECT order_id, anonymous_id, event_time FROM web_events WHERE event_type = 'purchase'),
+            touches AS (
+                SELECT DISTINCT session_id, anonymous_id, min(event_time) AS at,
+                       first_value(utm_campaign) AS campaign, first_value(utm_medium) AS medium,
+                       first_value(referrer) AS referrer
+                FROM web_events GROUP BY session_id, anonymous_id),
+            ranked AS (
+                SELECT p.order_id, t.campaign, t.medium,
+                       row_number() OVER (PARTITION BY p.order_id ORDER BY t.at DESC) AS n
+                FROM purchases p JOIN touches t ON t.anonymous_id = p.anonymous_id
+                 AND t.at <= p.event_time AND t.at >= p.event_time - INTERVAL '8 days'
+                WHERE t.campaign IS NOT NULL OR t.referrer IS NOT NULL)
+            SELECT count(*) FROM ranked r JOIN campaigns c ON c.name = r.campaign
+             AND c.utm_medium = r.medium WHERE r.n = 1";
+        let by_events = one_i64(&ctx, attributed).await;
+        let by_truth = one_i64(
+            &ctx,
+            "SELECT CAST(sum(attributed_orders) AS BIGINT) FROM truth_campaign_daily",
+        )
+        .await;
+        assert!(by_truth > 0, "campaigns caused orders");
+        assert_eq!(by_events, by_truth);
+        let codes = one_i64(
+            &ctx,
+            "SELECT count(*) FROM orders WHERE discount_code IS NOT NULL",
+        )
+        .await;
+        let by_promotions = one_i64(
+            &ctx,
+            "SELECT CAST(sum(attributed_orders) AS BIGINT) FROM truth_promotion_daily",
+        )
+        .await;
+        assert_eq!(codes, by_promotions);
     }
 
     #[tokio::test]

@@ -9,6 +9,8 @@ mod demo;
 pub mod marketing;
 pub mod orders;
 pub mod rng;
+pub mod truth;
+pub mod web;
 
 pub use config::GenerateConfig;
 pub use demo::{DEMO_SEED, demo_schema};

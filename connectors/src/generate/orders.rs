@@ -15,7 +15,7 @@ use super::marketing::{Campaign, Influencer, Promotion, poisson};
 use super::rng::{Stream, stream};
 
 /// Where a session came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
     /// Typed the address or used a bookmark.
     Direct,
