@@ -19,6 +19,61 @@ pub struct Cli {
 pub enum Command {
     /// Serve the lake over the PostgreSQL wire protocol (psql, JDBC, Metabase, Grafana...).
     Serve(ServeArgs),
+    /// Write the synthetic business into the lake's bronze zone, as real exports look:
+    /// CRM as CSV, ad platforms as JSON, web logs as JSON lines, one folder per day.
+    Generate(GenerateArgs),
+}
+
+/// Which part of the business `aloe generate` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GeneratePart {
+    /// Customers, orders, order lines, products, promotions (bronze.crm_*).
+    Crm,
+    /// Campaigns, daily ad delivery, influencers, posts (bronze.ads_*, bronze.influencer*).
+    Advertising,
+    /// Web events (bronze.web_events).
+    Web,
+    /// All of the above.
+    All,
+}
+
+/// Flags of `aloe generate`; each overrides the `[generate]` part of aloe.toml.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to write.
+    #[arg(value_enum)]
+    pub part: GeneratePart,
+    /// First day, YYYY-MM-DD [default: 2025-09-01].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub start_date: Option<chrono::NaiveDate>,
+    /// Last day (inclusive), YYYY-MM-DD [default: 2025-12-01].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub end_date: Option<chrono::NaiveDate>,
+    /// Web events on an average day [default: 20000].
+    #[arg(long, value_name = "N")]
+    pub events_per_day: Option<u64>,
+    /// Customers who exist before the first day [default: 5000].
+    #[arg(long, value_name = "N")]
+    pub initial_customers: Option<u64>,
+    /// How files are cut: one folder per day (the only frequency so far).
+    #[arg(long, value_enum, default_value = "daily")]
+    pub frequency: Frequency,
+    /// Seed: the same seed writes the same rows [default: 42].
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Configuration file (for the lake's zones) [default: aloe.toml, if present].
+    #[arg(long, short = 'c', env = "ALOE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Root folder of the local lake [default: ./data].
+    #[arg(long, env = "ALOE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// How generated files are cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Frequency {
+    /// One `dt=YYYY-MM-DD` folder per day.
+    Daily,
 }
 
 /// Flags of `aloe serve`; each overrides aloe.toml and the ALOE_* variables.

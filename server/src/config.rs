@@ -50,6 +50,8 @@ pub struct Config {
     pub s3: aloe_connectors::lake::S3Options,
     /// Tables declared by hand.
     pub tables: Vec<aloe_connectors::lake::TableDecl>,
+    /// Size, period and seed of the generated business.
+    pub generate: aloe_connectors::generate::GenerateConfig,
 }
 
 impl Default for Config {
@@ -63,6 +65,7 @@ impl Default for Config {
             zones: Default::default(),
             s3: Default::default(),
             tables: vec![],
+            generate: Default::default(),
         }
     }
 }

@@ -6,5 +6,6 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod functions;
+pub mod generate;
 pub mod serve;
 pub mod wire;

@@ -5,7 +5,7 @@ use clap::Parser;
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
-use aloe_server::cli::{Cli, Command, ServeArgs};
+use aloe_server::cli::{Cli, Command, GenerateArgs, ServeArgs};
 use aloe_server::config::Config;
 
 fn main() -> std::process::ExitCode {
@@ -18,6 +18,7 @@ fn main() -> std::process::ExitCode {
         .init();
     let result = match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Generate(args) => generate(args),
     };
     // A person reads this: the cause chain, without a backtrace.
     match result {
@@ -56,6 +57,35 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         });
         aloe_server::serve::run(config, stopped).await
     })?;
+    Ok(())
+}
+
+fn generate(args: GenerateArgs) -> anyhow::Result<()> {
+    let mut config = Config::load(args.config.as_deref(), std::env::vars())?;
+    if let Some(dir) = args.data_dir {
+        config.data_dir = dir;
+    }
+    let g = &mut config.generate;
+    if let Some(d) = args.start_date {
+        g.start_date = d;
+    }
+    if let Some(d) = args.end_date {
+        g.end_date = d;
+    }
+    if let Some(n) = args.events_per_day {
+        g.events_per_day = n;
+    }
+    if let Some(n) = args.initial_customers {
+        g.initial_customers = n;
+    }
+    if let Some(n) = args.seed {
+        g.seed = n;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(aloe_server::generate::run(&config, args.part))?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ mod copy;
 mod cursors;
 mod errors;
 mod extended;
+mod generate;
 mod grafana;
 mod harness;
 mod jdbc;

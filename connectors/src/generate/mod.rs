@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod config;
 pub mod daily;
 mod demo;
+pub mod export;
 pub mod marketing;
 pub mod orders;
 pub mod rng;

@@ -1,0 +1,75 @@
+//! `aloe generate`: writes the synthetic business into the lake's bronze zone, a day at a
+//! time, with a progress bar and a summary of what was written.
+
+use std::time::Instant;
+
+use aloe_connectors::generate::business::Business;
+use aloe_connectors::generate::export::{Exporter, Part, Written};
+use aloe_connectors::lake::Lake;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::GeneratePart;
+use crate::config::Config;
+
+/// Why generating failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// The settings do not describe a period.
+    #[error("{0}")]
+    Settings(String),
+    /// The lake cannot be opened or written.
+    #[error(transparent)]
+    Lake(#[from] aloe_connectors::lake::LakeError),
+}
+
+/// Writes `part` of the business `config.generate` describes into the bronze zone.
+pub async fn run(config: &Config, part: GeneratePart) -> Result<Written, GenerateError> {
+    config
+        .generate
+        .validate()
+        .map_err(GenerateError::Settings)?;
+    let lake = Lake::open(&config.zones, &config.data_dir, &config.s3, vec![])?;
+    let zone = lake
+        .schema("bronze")
+        .expect("every lake has a bronze zone")
+        .zone
+        .as_ref()
+        .clone();
+    let target = zone.url.to_string();
+    let business = Business::new(config.generate.clone());
+    let exporter = Exporter::new(&business, zone)?;
+    let parts: &[Part] = match part {
+        GeneratePart::Crm => &[Part::Crm],
+        GeneratePart::Advertising => &[Part::Advertising],
+        GeneratePart::Web => &[Part::Web],
+        GeneratePart::All => &[Part::Crm, Part::Advertising, Part::Web],
+    };
+    let started = Instant::now();
+    let mut written = Written::default();
+    for p in parts {
+        written += exporter.write_fixed(*p).await?;
+    }
+    let days: Vec<_> = config.generate.dates().collect();
+    let bar = ProgressBar::new(days.len() as u64).with_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} days, {per_sec}, eta {eta}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message("generating");
+    for day in days {
+        for p in parts {
+            written += exporter.write_day(*p, day).await?;
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "wrote {} files, {} rows, {:.1} MiB to {target} in {seconds:.1} s ({:.0} rows/s)",
+        written.files,
+        written.rows,
+        written.bytes as f64 / (1024.0 * 1024.0),
+        written.rows as f64 / seconds.max(1e-9),
+    );
+    Ok(written)
+}
