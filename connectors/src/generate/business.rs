@@ -507,6 +507,10 @@ impl DailyRows for Orders {
         "order_date"
     }
 
+    fn time_column(&self) -> Option<&'static str> {
+        Some("order_time")
+    }
+
     fn day(&self, day: NaiveDate) -> Result<RecordBatch> {
         let orders = self.0.orders_on(day);
         let code = |o: &Order| {
@@ -621,6 +625,10 @@ impl DailyRows for WebEvents {
 
     fn date_column(&self) -> &'static str {
         "event_date"
+    }
+
+    fn time_column(&self) -> Option<&'static str> {
+        Some("event_time")
     }
 
     fn day(&self, day: NaiveDate) -> Result<RecordBatch> {
@@ -885,6 +893,34 @@ mod tests {
         .await;
         assert_eq!(all_for_day, one_day);
         assert_eq!(daily.days_generated(), 8 + b.config.days() as u64);
+    }
+
+    #[tokio::test]
+    async fn a_time_range_on_event_time_generates_only_its_days() {
+        let config = GenerateConfig {
+            events_per_day: 2_000,
+            ..Default::default()
+        };
+        let b = Business::new(config.clone());
+        let events = Arc::new(Daily::new(WebEvents(b.clone()), config));
+        let ctx = SessionContext::new();
+        ctx.register_table("web_events", events.clone()).unwrap();
+        // The shape of Grafana's $__timeFilter.
+        let n = one_i64(
+            &ctx,
+            "SELECT count(*) FROM web_events WHERE event_time BETWEEN \
+             '2025-10-01T06:00:00Z' AND '2025-10-02T18:00:00Z'",
+        )
+        .await;
+        assert!(n > 0);
+        assert_eq!(events.days_generated(), 2);
+        let by_date = one_i64(
+            &ctx,
+            "SELECT count(*) FROM web_events WHERE event_date BETWEEN '2025-10-01' AND '2025-10-02' \
+             AND event_time BETWEEN '2025-10-01T06:00:00Z' AND '2025-10-02T18:00:00Z'",
+        )
+        .await;
+        assert_eq!(n, by_date);
     }
 
     #[tokio::test]

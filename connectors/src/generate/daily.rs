@@ -31,6 +31,11 @@ pub trait DailyRows: Debug + Send + Sync + 'static {
     fn schema(&self) -> SchemaRef;
     /// The column that holds each row's day (a date or a timestamp).
     fn date_column(&self) -> &'static str;
+    /// A timestamp column whose value always falls on the row's day (UTC), so filters on it
+    /// (Grafana's time ranges) also limit the days generated.
+    fn time_column(&self) -> Option<&'static str> {
+        None
+    }
     /// Every row of `day`.
     fn day(&self, day: NaiveDate) -> Result<RecordBatch>;
     /// Rows dated before the period (customers who signed up earlier), if the table has any.
@@ -62,12 +67,21 @@ impl<T: DailyRows> Daily<T> {
         self.generated.load(Ordering::Relaxed)
     }
 
+    /// Day bounds `filter` implies through the date column or the time column.
+    fn bounds(&self, filter: &Expr) -> Vec<(Bound, NaiveDate)> {
+        let mut b = bounds(filter, self.rows.date_column());
+        if let Some(time) = self.rows.time_column() {
+            b.extend(bounds(filter, time));
+        }
+        b
+    }
+
     /// The days a scan with `filters` must generate, and whether rows dated before the period
     /// may match.
     fn days(&self, filters: &[Expr]) -> (Vec<NaiveDate>, bool) {
         let (mut low, mut high) = (NaiveDate::MIN, self.config.end_date);
         for filter in filters {
-            for (op, day) in bounds(filter, self.rows.date_column()) {
+            for (op, day) in self.bounds(filter) {
                 match op {
                     Bound::AtLeast => low = low.max(day),
                     Bound::AtMost => high = high.min(day),
@@ -202,7 +216,7 @@ impl<T: DailyRows> TableProvider for Daily<T> {
         Ok(filters
             .iter()
             .map(|f| {
-                if bounds(f, self.rows.date_column()).is_empty() {
+                if self.bounds(f).is_empty() {
                     TableProviderFilterPushDown::Unsupported
                 } else {
                     TableProviderFilterPushDown::Inexact
