@@ -268,6 +268,18 @@ async fn every_write_statement_persists_across_a_restart() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(indexes, ["orders_customer"]);
+    // psql shows the notice CREATE INDEX sends.
+    let out = server.psql(&[
+        "-c",
+        "CREATE INDEX orders_day ON silver.orders (order_date)",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("NOTICE:") && stderr.contains("scans columnar data"),
+        "{stderr}"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "CREATE INDEX");
     let description: Option<String> = client
         .query_one(
             "SELECT obj_description('silver.orders'::regclass, 'pg_class')",
