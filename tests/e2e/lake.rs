@@ -22,6 +22,20 @@ async fn count(client: &Client, table: &str) -> i64 {
         .get(0)
 }
 
+/// The first column of every row `sql` returns.
+async fn column<T>(client: &Client, sql: &str) -> Vec<T>
+where
+    T: for<'a> tokio_postgres::types::FromSql<'a>,
+{
+    client
+        .query(sql, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
 async fn refused(client: &Client, sql: &str) -> (String, String) {
     let e = client
         .batch_execute(sql)
@@ -104,32 +118,22 @@ async fn tables_are_found_by_listing_each_format() {
         .unwrap()
         .get(0);
     assert!((spend - 19.75).abs() < 1e-9, "{spend}");
-    let handles: Vec<String> = client
-        .query(
-            "SELECT handle FROM bronze.influencers WHERE posted > DATE '2025-01-03' ORDER BY post_id",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let handles: Vec<String> = column(
+        &client,
+        "SELECT handle FROM bronze.influencers WHERE posted > DATE '2025-01-03' ORDER BY post_id",
+    )
+    .await;
     assert_eq!(handles, ["ben", "cleo"]);
     assert_eq!(count(&client, "bronze.rates").await, 1);
     assert_eq!(count(&client, "bronze.products").await, 24);
     assert_eq!(count(&client, "silver.orders").await, 2000);
 
-    let names: Vec<String> = client
-        .query(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'bronze' \
+    let names: Vec<String> = column(
+        &client,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'bronze' \
              ORDER BY table_name",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    )
+    .await;
     assert_eq!(
         names,
         ["events", "influencers", "products", "rates", "spend"]
@@ -257,16 +261,11 @@ async fn every_write_statement_persists_across_a_restart() {
     assert_eq!(count(&client, "bronze.exports").await, 24);
     assert_eq!(count(&client, "bronze.csv_exports").await, 24);
     assert_eq!(count(&client, "bronze.json_exports").await, 24);
-    let indexes: Vec<String> = client
-        .query(
-            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let indexes: Vec<String> = column(
+        &client,
+        "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid ORDER BY 1",
+    )
+    .await;
     assert_eq!(indexes, ["orders_customer"]);
     // psql shows the notice CREATE INDEX sends.
     let out = server.psql(&[

@@ -217,30 +217,43 @@ fn to_batch(
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
-/// OIDs of the lake's relations as pg_class numbers them now, by (zone, table).
+/// OIDs of the user relations as pg_class numbers them now, by (schema, table).
 async fn relation_oids(state: &SessionState) -> Result<HashMap<(String, String), i64>> {
+    let rows = oid_rows(
+        state,
+        "SELECT CAST(c.oid AS BIGINT), n.nspname, c.relname FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND c.relkind <> 'i'",
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(oid, mut names)| {
+            let table = names.pop().unwrap_or_default();
+            let schema = names.pop().unwrap_or_default();
+            ((schema, table), oid)
+        })
+        .collect())
+}
+
+/// Runs `sql`, whose first column is a BIGINT OID and whose other columns are text; rows with
+/// a NULL OID are left out.
+async fn oid_rows(state: &SessionState, sql: &str) -> Result<Vec<(i64, Vec<String>)>> {
     let ctx = SessionContext::new_with_state(state.clone());
-    let batches = ctx
-        .sql(
-            "SELECT CAST(c.oid AS BIGINT), n.nspname, c.relname FROM pg_catalog.pg_class c \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND c.relkind <> 'i'",
-        )
-        .await?
-        .collect()
-        .await?;
-    let mut out = HashMap::new();
+    let batches = ctx.sql(sql).await?.collect().await?;
+    let mut out = Vec::new();
     for batch in batches {
         let oid = batch.column(0).as_primitive::<Int64Type>();
-        let schema = datafusion::arrow::compute::cast(batch.column(1), &DataType::Utf8)?;
-        let table = datafusion::arrow::compute::cast(batch.column(2), &DataType::Utf8)?;
-        let (schema, table) = (schema.as_string::<i32>(), table.as_string::<i32>());
+        let texts = (1..batch.num_columns())
+            .map(|c| datafusion::arrow::compute::cast(batch.column(c), &DataType::Utf8))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         for i in 0..batch.num_rows() {
             if oid.is_valid(i) {
-                out.insert(
-                    (schema.value(i).to_owned(), table.value(i).to_owned()),
-                    oid.value(i),
-                );
+                let names = texts
+                    .iter()
+                    .map(|t| t.as_string::<i32>().value(i).to_owned())
+                    .collect();
+                out.push((oid.value(i), names));
             }
         }
     }
@@ -297,24 +310,15 @@ async fn table_stats(
 
 /// OIDs of the schemas as pg_namespace numbers them now.
 async fn namespace_oids(state: &SessionState) -> Result<HashMap<String, i64>> {
-    let ctx = SessionContext::new_with_state(state.clone());
-    let batches = ctx
-        .sql("SELECT CAST(oid AS BIGINT), nspname FROM pg_catalog.pg_namespace")
-        .await?
-        .collect()
-        .await?;
-    let mut out = HashMap::new();
-    for batch in batches {
-        let oid = batch.column(0).as_primitive::<Int64Type>();
-        let name = datafusion::arrow::compute::cast(batch.column(1), &DataType::Utf8)?;
-        let name = name.as_string::<i32>();
-        for i in 0..batch.num_rows() {
-            if oid.is_valid(i) {
-                out.insert(name.value(i).to_owned(), oid.value(i));
-            }
-        }
-    }
-    Ok(out)
+    let rows = oid_rows(
+        state,
+        "SELECT CAST(oid AS BIGINT), nspname FROM pg_catalog.pg_namespace",
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(oid, mut names)| (names.pop().unwrap_or_default(), oid))
+        .collect())
 }
 
 /// A stable OID for a recorded index, from its zone and name, above the range pg_class uses
