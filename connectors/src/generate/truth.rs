@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use super::business::Business;
 use super::marketing::ad_day;
-use super::orders::Source;
+use super::orders::{Order, Source};
 
 /// One campaign's day.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,26 +66,26 @@ pub struct Caused {
 
 /// Orders of `day` attributed to each influencer.
 pub fn influencers_on(b: &Business, day: NaiveDate) -> Vec<Caused> {
-    let mut by_id: BTreeMap<i64, Caused> = BTreeMap::new();
-    for o in b.orders_on(day) {
-        if let Some(Source::Influencer(id)) = o.attributed().map(|t| t.source) {
-            let e = by_id.entry(id).or_insert(Caused {
-                id,
-                orders: 0,
-                revenue: 0.0,
-            });
-            e.orders += 1;
-            e.revenue += o.revenue();
-        }
-    }
-    by_id.into_values().collect()
+    caused_by(b, day, |o| match o.attributed().map(|t| t.source) {
+        Some(Source::Influencer(id)) => Some(id),
+        _ => None,
+    })
 }
 
 /// Orders of `day` that used each promotion's code.
 pub fn promotions_on(b: &Business, day: NaiveDate) -> Vec<Caused> {
+    caused_by(b, day, |o| o.promotion_id)
+}
+
+/// Orders of `day` and their revenue, grouped by what `credited` names for each.
+fn caused_by(
+    b: &Business,
+    day: NaiveDate,
+    credited: impl Fn(&Order) -> Option<i64>,
+) -> Vec<Caused> {
     let mut by_id: BTreeMap<i64, Caused> = BTreeMap::new();
     for o in b.orders_on(day) {
-        if let Some(id) = o.promotion_id {
+        if let Some(id) = credited(&o) {
             let e = by_id.entry(id).or_insert(Caused {
                 id,
                 orders: 0,
