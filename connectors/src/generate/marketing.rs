@@ -386,7 +386,13 @@ pub fn posts(
         }
         let reach = (inf.followers as f64 * rng.random_range(0.08..0.35)).round() as i64;
         let engagements = poisson(&mut rng, reach as f64 * 0.045);
-        let clicks = poisson(&mut rng, reach as f64 * 0.006 * calendar::demand(day));
+        // Clicks scale with the shop's traffic like ad budgets do, so a small shop is not
+        // swamped by its influencers' audiences.
+        let scale = config.events_per_day as f64 / 20_000.0;
+        let clicks = poisson(
+            &mut rng,
+            reach as f64 * 0.006 * calendar::demand(day) * scale,
+        );
         let promo_code = promotions
             .iter()
             .find(|p| p.influencer_id == Some(inf.id))
