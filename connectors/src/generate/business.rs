@@ -997,6 +997,9 @@ mod tests {
              AND e.utm_medium = c.utm_medium GROUP BY 1, 2, 3) x WHERE sessions < landed",
             // Event ids are unique.
             "SELECT count(*) - count(DISTINCT event_id) FROM web_events",
+            // Nobody views a product before it is on sale.
+            "SELECT count(*) FROM web_events e JOIN products p USING (product_id) \
+             WHERE p.launch_date > e.event_date",
         ];
         for sql in checks {
             assert_eq!(one_i64(&ctx, sql).await, 0, "{sql}");

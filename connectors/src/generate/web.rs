@@ -236,13 +236,24 @@ fn write_session(
         None,
         rng,
     );
+    // A product on sale that day, by popularity (a few draws; the catalogue's oldest product
+    // otherwise).
     let product = |rng: &mut ChaCha8Rng| {
-        let u: f64 = rng.random();
-        let k = b
-            .product_cdf
-            .partition_point(|c| *c < u)
-            .min(b.products.len() - 1);
-        b.products[k].id
+        for _ in 0..8 {
+            let u: f64 = rng.random();
+            let k = b
+                .product_cdf
+                .partition_point(|c| *c < u)
+                .min(b.products.len() - 1);
+            if b.products[k].launch_date <= day {
+                return b.products[k].id;
+            }
+        }
+        b.products
+            .iter()
+            .min_by_key(|p| p.launch_date)
+            .map(|p| p.id)
+            .unwrap_or(1)
     };
     if let Some(order) = s.purchase {
         for line in &order.lines {
@@ -289,7 +300,17 @@ fn write_session(
         );
     }
     for n in 0..depth {
-        let p = s.interest.get(n).copied().unwrap_or_else(|| product(rng));
+        // What the visitor will buy later, if it is on sale yet.
+        let p = s
+            .interest
+            .get(n)
+            .copied()
+            .filter(|id| {
+                b.products
+                    .iter()
+                    .any(|p| p.id == *id && p.launch_date <= day)
+            })
+            .unwrap_or_else(|| product(rng));
         push("product_view", format!("/p/{p}"), Some(p), None, rng);
         if rng.random_bool(0.18) {
             push("add_to_cart", format!("/p/{p}"), Some(p), None, rng);
