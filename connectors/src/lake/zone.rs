@@ -69,27 +69,43 @@ impl Zone {
 
     /// The URL of a table folder named `name` directly under the root.
     pub fn table_url(&self, name: &str) -> Url {
-        self.url
-            .join(&format!("{}/", encode_segment(name)))
-            .expect("a joined segment is a valid URL")
+        let mut url = self.join(name);
+        url.path_segments_mut()
+            .expect("zone URLs have paths")
+            .push("");
+        url
     }
 
-    /// The URL of a path relative to the root, already checked by [`super::paths`].
+    /// The URL of a path relative to the root, already checked by [`super::paths`]; each
+    /// segment is percent-encoded by the URL itself.
     pub fn join(&self, relative: &str) -> Url {
-        let encoded: Vec<String> = relative.split('/').map(encode_segment).collect();
-        self.url
-            .join(&encoded.join("/"))
-            .expect("a joined relative path is a valid URL")
+        let mut url = self.url.clone();
+        {
+            let mut segments = url.path_segments_mut().expect("zone URLs have paths");
+            segments.pop_if_empty();
+            for segment in relative.split('/') {
+                segments.push(segment);
+            }
+        }
+        url
+    }
+
+    /// The path of `url` relative to the root (decoded, `/`-separated, with a trailing `/`
+    /// for folders), if it is inside the zone.
+    pub fn relative(&self, url: &Url) -> Option<String> {
+        let parts: Vec<String> = object_path(url)
+            .prefix_match(&self.root())?
+            .map(|p| p.as_ref().to_owned())
+            .collect();
+        let mut relative = parts.join("/");
+        if url.path().ends_with('/') && !relative.is_empty() {
+            relative.push('/');
+        }
+        Some(relative)
     }
 }
 
 /// The object path a URL points at inside its store.
 pub fn object_path(url: &Url) -> Path {
     Path::from_url_path(url.path()).unwrap_or_else(|_| Path::from(url.path()))
-}
-
-fn encode_segment(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
 }

@@ -373,12 +373,7 @@ impl Session {
                     ),
                 ));
             }
-            let relative = url
-                .as_str()
-                .strip_prefix(schema.zone.url.as_str())
-                .unwrap_or_default()
-                .to_owned();
-            location = Some(relative);
+            location = schema.zone.relative(&url);
         }
         if schema.get(&name).is_some() {
             if c.if_not_exists {
@@ -396,9 +391,7 @@ impl Session {
             options.insert(key.to_owned(), value.clone());
         }
         let own_folder = format!("{name}/");
-        let location = location
-            .map(|l| percent_decode(&l))
-            .filter(|l| *l != own_folder);
+        let location = location.filter(|l| *l != own_folder);
         let tf = TableFile {
             format: Some(c.file_type.to_ascii_lowercase()),
             options,
@@ -673,11 +666,4 @@ fn kind_name(kind: &TableKind) -> &'static str {
         TableKind::Files(_) => "a folder of raw files",
         TableKind::View(_) => "a view",
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| s.to_owned())
 }
