@@ -295,7 +295,10 @@ async fn bad_writes_get_their_sqlstate_and_change_nothing() {
     let server = Server::start();
     let client = server.connect().await;
     client
-        .batch_execute("CREATE TABLE silver.t AS SELECT 1 AS x")
+        .batch_execute(
+            "CREATE TABLE silver.t AS SELECT 1 AS x;
+             COPY (SELECT 1 AS a) TO 'bronze/raw/one.csv' (FORMAT csv, HEADER)",
+        )
         .await
         .unwrap();
     let cases = [
@@ -310,6 +313,11 @@ async fn bad_writes_get_their_sqlstate_and_change_nothing() {
         ("DELETE FROM silver.t", "0A000"),
         ("CREATE TEMPORARY TABLE tmp AS SELECT 1", "0A000"),
         ("DROP INDEX no_such_index", "42704"),
+        (
+            "CREATE OR REPLACE TABLE bronze.raw AS SELECT 2 AS a",
+            "42809",
+        ),
+        ("COPY (SELECT 1) TO 'bronze/x.txt' (FORMAT text)", "0A000"),
         ("COMMENT ON TABLE silver.nope IS 'x'", "42P01"),
         ("COMMENT ON COLUMN silver.t.x IS 'x'", "0A000"),
         ("CREATE INDEX ON silver.nope (x)", "42P01"),

@@ -185,6 +185,12 @@ async fn the_lake_on_s3_finds_writes_and_keeps_tables() {
             .await
             .unwrap_err();
         assert_eq!(sqlstate(&e), "42501");
+        // A table declared in aloe.toml is dropped there, not with SQL.
+        let e = client
+            .batch_execute("DROP TABLE bronze.web_events")
+            .await
+            .unwrap_err();
+        assert_eq!(sqlstate(&e), "0A000");
     }
 
     // The Delta log and data files are in the bucket, and the big file went up in parts.

@@ -115,4 +115,30 @@ mod tests {
         let sneaky = format!("{}../gold/x.csv", zones[0].url);
         assert!(resolve(&zones, &sneaky).is_err());
     }
+
+    #[test]
+    fn bad_zone_configuration_is_refused_with_its_name() {
+        let e = Zone::open("gold", "ftp://host/lake", &S3Options::default()).unwrap_err();
+        assert!(e.to_string().contains("ftp"), "{e}");
+        let e = Zone::open("gold", "s3:///no-bucket", &S3Options::default()).unwrap_err();
+        assert!(e.to_string().contains("bucket"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let decl = crate::lake::TableDecl {
+            name: "t".into(),
+            zone: "platinum".into(),
+            uri: None,
+            format: None,
+            options: Default::default(),
+            partition_columns: vec![],
+            description: None,
+        };
+        let e = crate::lake::Lake::open(
+            &Default::default(),
+            dir.path(),
+            &S3Options::default(),
+            vec![decl],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("platinum"), "{e}");
+    }
 }
