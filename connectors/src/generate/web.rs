@@ -306,9 +306,10 @@ fn write_session(
             .get(n)
             .copied()
             .filter(|id| {
+                // Product ids are catalogue positions from 1.
                 b.products
-                    .iter()
-                    .any(|p| p.id == *id && p.launch_date <= day)
+                    .get((*id - 1) as usize)
+                    .is_some_and(|p| p.launch_date <= day)
             })
             .unwrap_or_else(|| product(rng));
         push("product_view", format!("/p/{p}"), Some(p), None, rng);
