@@ -88,9 +88,9 @@ pub struct ServeArgs {
     /// Root folder of the local lake [default: ./data].
     #[arg(long, env = "ALOE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Do not serve the built-in demo data set (schema gen).
+    /// Do not serve the generated business in schema gen.
     #[arg(long)]
-    pub no_demo: bool,
+    pub no_gen: bool,
     /// Most client connections at once [default: 100].
     #[arg(long, env = "ALOE_MAX_CONNECTIONS", value_name = "N")]
     pub max_connections: Option<usize>,

@@ -40,8 +40,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The database name clients connect to.
     pub database: String,
-    /// Serve the built-in demo data set in schema `gen`.
-    pub demo: bool,
+    /// Serve the generated business (sized by `[generate]`) in schema `gen`.
+    pub gen_schema: bool,
     /// Most client connections at once; more are refused with SQLSTATE 53300.
     pub max_connections: usize,
     /// Where each zone lives; unset zones are folders under `data_dir`.
@@ -60,7 +60,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 5433)),
             data_dir: PathBuf::from("data"),
             database: "aloe".into(),
-            demo: true,
+            gen_schema: true,
             max_connections: 100,
             zones: Default::default(),
             s3: Default::default(),
@@ -160,13 +160,13 @@ mod tests {
             None,
             env(&[
                 ("ALOE_LISTEN", "127.0.0.1:7000"),
-                ("ALOE_DEMO", "false"),
+                ("ALOE_GEN_SCHEMA", "false"),
                 ("PATH", "/bin"),
             ]),
         )
         .unwrap();
         assert_eq!(c.listen.port(), 7000);
-        assert!(!c.demo);
+        assert!(!c.gen_schema);
         assert_eq!(c.database, "aloe");
     }
 

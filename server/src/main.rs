@@ -38,8 +38,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(dir) = args.data_dir {
         config.data_dir = dir;
     }
-    if args.no_demo {
-        config.demo = false;
+    if args.no_gen {
+        config.gen_schema = false;
     }
     if let Some(n) = args.max_connections {
         config.max_connections = n;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use aloe_connectors::generate::demo_schema;
+use aloe_connectors::generate::gen_schema;
 use aloe_connectors::lake::Lake;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -49,8 +49,11 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
         config.tables.clone(),
     )?;
     let engine = Arc::new(Engine::new(&config.database, lake)?);
-    if config.demo {
-        engine.register_schema("gen", demo_schema().map_err(EngineError::from)?)?;
+    if config.gen_schema {
+        engine.register_schema(
+            "gen",
+            gen_schema(config.generate.clone()).map_err(EngineError::from)?,
+        )?;
     }
     engine.open_lake().await?;
     let listener = TcpListener::bind(config.listen)

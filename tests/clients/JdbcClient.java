@@ -129,13 +129,13 @@ public class JdbcClient {
                 ResultSet rs = md.getTables(null, "gen", "%", new String[] {"TABLE"});
                 List<String> names = new ArrayList<>();
                 while (rs.next()) names.add(rs.getString("TABLE_NAME"));
-                expect("tables", names, List.of("customers", "orders", "products"));
+                expect("tables", names, List.of("ad_daily", "campaigns", "customers", "influencer_posts", "influencers", "order_items", "orders", "products", "promotions", "truth_campaign_daily", "truth_influencer_daily", "truth_promotion_daily", "web_events"));
             });
             check("getColumns", () -> {
                 ResultSet rs = md.getColumns(null, "gen", "products", "%");
                 List<String> cols = new ArrayList<>();
                 while (rs.next()) cols.add(rs.getString("COLUMN_NAME") + ":" + rs.getString("TYPE_NAME"));
-                expect("columns", cols, List.of("product_id:int8", "name:text", "category:text", "price:float8", "cost:float8", "launch_date:date"));
+                expect("columns", cols, List.of("product_id:int8", "sku:text", "name:text", "category:text", "subcategory:text", "price:float8", "cost:float8", "launch_date:date"));
             });
             check("getPrimaryKeys", () -> {
                 ResultSet rs = md.getPrimaryKeys(null, "gen", "products");

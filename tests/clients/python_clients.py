@@ -47,7 +47,7 @@ with psycopg.connect(dsn, autocommit=True) as conn:
     # The same statement many times: psycopg prepares it server-side from the 5th run.
     total = 0
     for q in range(1, 8):
-        cur.execute("SELECT count(*) FROM gen.orders WHERE quantity = %s", (q % 3 + 1,))
+        cur.execute("SELECT count(*) FROM gen.orders WHERE items = %s", (q % 4 + 1,))
         total += cur.fetchone()[0]
     check("psycopg prepared statement reruns", total > 0, True)
     # A server-side cursor reads a big result in pieces.
@@ -66,13 +66,13 @@ with psycopg.connect(dsn, autocommit=True) as conn:
 
 engine = sa.create_engine(f"postgresql+psycopg://aloe@{host}:{port}/aloe")
 with engine.connect() as conn:
-    check("sqlalchemy select", conn.execute(sa.text("SELECT count(*) FROM gen.products")).scalar(), 24)
+    check("sqlalchemy select", conn.execute(sa.text("SELECT count(*) FROM gen.products")).scalar(), 120)
 inspector = sa.inspect(engine)
 schemas = inspector.get_schema_names()
 check("sqlalchemy schemas include gen", "gen" in schemas, True)
-check("sqlalchemy table names", sorted(inspector.get_table_names(schema="gen")), ["customers", "orders", "products"])
+check("sqlalchemy table names", sorted(inspector.get_table_names(schema="gen")), ["ad_daily", "campaigns", "customers", "influencer_posts", "influencers", "order_items", "orders", "products", "promotions", "truth_campaign_daily", "truth_influencer_daily", "truth_promotion_daily", "web_events"])
 columns = {c["name"]: (str(c["type"]), c["nullable"]) for c in inspector.get_columns("products", schema="gen")}
-check("sqlalchemy column names", list(columns), ["product_id", "name", "category", "price", "cost", "launch_date"])
+check("sqlalchemy column names", list(columns), ["product_id", "sku", "name", "category", "subcategory", "price", "cost", "launch_date"])
 check(
     "sqlalchemy column types",
     [columns["product_id"], columns["price"], columns["launch_date"]],
@@ -81,5 +81,5 @@ check(
 
 frame = pd.read_sql("SELECT category, count(*) AS n FROM gen.products GROUP BY category ORDER BY category", engine)
 check("pandas read_sql rows", len(frame), 4)
-check("pandas read_sql total", int(frame["n"].sum()), 24)
+check("pandas read_sql total", int(frame["n"].sum()), 120)
 print("all python client checks passed")

@@ -17,7 +17,7 @@ fn psql_copy_to_stdout_in_text_and_csv() {
     );
     assert_eq!(
         String::from_utf8_lossy(&text.stdout),
-        "1\tAloe Day Cream\t\\N\ta\\tb\n2\tRosehip Face Oil\t\\N\ta\\tb\n"
+        "1\tNourishing Oat Cleanser\t\\N\ta\\tb\n2\tRepair Calendula Toner\t\\N\ta\\tb\n"
     );
     let csv = server.psql(&[
         "-c",
@@ -30,14 +30,14 @@ fn psql_copy_to_stdout_in_text_and_csv() {
     );
     assert_eq!(
         String::from_utf8_lossy(&csv.stdout),
-        "product_id,name,quote\n1,Aloe Day Cream,\"say \"\"hi\"\", twice\"\n"
+        "product_id,name,quote\n1,Nourishing Oat Cleanser,\"say \"\"hi\"\", twice\"\n"
     );
     let table = server.psql(&[
         "-c",
         "COPY gen.products (product_id) TO STDOUT WITH (FORMAT csv, HEADER true)",
     ]);
     let lines = String::from_utf8_lossy(&table.stdout).lines().count();
-    assert_eq!(lines, 25, "header and 24 products");
+    assert_eq!(lines, 121, "header and 120 products");
 }
 
 #[test]

@@ -154,7 +154,7 @@ async fn parameter_types_are_inferred_from_the_plan() {
     let rows = c.query(&stmt, &[&1i64, &0.0f64]).await.unwrap();
     assert_eq!(rows.len(), 1);
     let name: &str = rows[0].get(0);
-    assert_eq!(name, "Aloe Day Cream");
+    assert_eq!(name, "Nourishing Oat Cleanser");
     // A parameter with nothing to say its type is text, as in PostgreSQL.
     let stmt = c.prepare("SELECT $1").await.unwrap();
     assert_eq!(stmt.params(), &[Type::TEXT]);
@@ -165,11 +165,11 @@ async fn named_statements_run_many_times_with_new_parameters() {
     let server = Server::start();
     let c = server.connect().await;
     let stmt = c
-        .prepare("SELECT count(*) FROM gen.orders WHERE quantity = $1")
+        .prepare("SELECT count(*) FROM gen.orders WHERE items = $1")
         .await
         .unwrap();
     let mut total = 0i64;
-    for q in 1..=3i64 {
+    for q in 1..=4i64 {
         let params: [&(dyn ToSql + Sync); 1] = [&q];
         total += c.query_one(&stmt, &params).await.unwrap().get::<_, i64>(0);
     }

@@ -125,8 +125,11 @@ async fn tables_are_found_by_listing_each_format() {
     .await;
     assert_eq!(handles, ["ben", "cleo"]);
     assert_eq!(count(&client, "bronze.rates").await, 1);
-    assert_eq!(count(&client, "bronze.products").await, 24);
-    assert_eq!(count(&client, "silver.orders").await, 2000);
+    assert_eq!(count(&client, "bronze.products").await, 120);
+    assert_eq!(
+        count(&client, "silver.orders").await,
+        count(&client, "gen.orders").await
+    );
 
     let names: Vec<String> = column(
         &client,
@@ -160,17 +163,17 @@ async fn every_write_statement_persists_across_a_restart() {
                 "CREATE TABLE silver.orders AS SELECT * FROM gen.orders WHERE order_id <= 100;
                  CREATE TABLE IF NOT EXISTS silver.orders AS SELECT * FROM gen.orders;
                  INSERT INTO silver.orders SELECT * FROM gen.orders WHERE order_id BETWEEN 101 AND 150;
-                 CREATE OR REPLACE TABLE gold.channels AS SELECT 'none' AS channel;
-                 CREATE OR REPLACE TABLE gold.channels AS
-                     SELECT channel, count(*) AS orders FROM silver.orders GROUP BY channel;
+                 CREATE OR REPLACE TABLE gold.payments AS SELECT 'none' AS payment_method;
+                 CREATE OR REPLACE TABLE gold.payments AS
+                     SELECT payment_method, count(*) AS orders FROM silver.orders GROUP BY payment_method;
                  CREATE TABLE customers (id BIGINT, name VARCHAR, since DATE, spend NUMERIC(10,2));
                  INSERT INTO customers VALUES (1, 'Ada', DATE '2024-02-01', 12.50), (2, 'Bo', NULL, 0);
                  INSERT INTO customers (id, name) VALUES (3, 'Cy');
                  CREATE TABLE bronze.scratch AS SELECT 1 AS x;
                  DROP TABLE bronze.scratch;
                  DROP TABLE IF EXISTS bronze.never_was;
-                 CREATE VIEW gold.big_orders AS SELECT order_id, amount FROM silver.orders WHERE amount > 100;
-                 CREATE OR REPLACE VIEW gold.big_orders AS SELECT order_id, amount FROM silver.orders WHERE amount > 50;
+                 CREATE VIEW gold.big_orders AS SELECT order_id, revenue FROM silver.orders WHERE revenue > 100;
+                 CREATE OR REPLACE VIEW gold.big_orders AS SELECT order_id, revenue FROM silver.orders WHERE revenue > 50;
                  CREATE VIEW gold.gone AS SELECT 1 AS x;
                  DROP VIEW gold.gone;
                  COPY (SELECT * FROM gen.products) TO 'bronze/exports/products.parquet' (FORMAT parquet);
@@ -213,12 +216,12 @@ async fn every_write_statement_persists_across_a_restart() {
             ("silver.orders".into(), 150)
         ]
     );
-    let channel_total: i64 = client
-        .query_one("SELECT sum(orders)::BIGINT FROM gold.channels", &[])
+    let payment_total: i64 = client
+        .query_one("SELECT sum(orders)::BIGINT FROM gold.payments", &[])
         .await
         .unwrap()
         .get(0);
-    assert_eq!(channel_total, 150);
+    assert_eq!(payment_total, 150);
     let customers = client
         .query(
             "SELECT id, name, spend::TEXT FROM customers ORDER BY id",
@@ -244,7 +247,7 @@ async fn every_write_statement_persists_across_a_restart() {
     assert_eq!(code, "42P01");
     let big = count(&client, "gold.big_orders").await;
     let expected = client
-        .query_one("SELECT count(*) FROM silver.orders WHERE amount > 50", &[])
+        .query_one("SELECT count(*) FROM silver.orders WHERE revenue > 50", &[])
         .await
         .unwrap()
         .get::<_, i64>(0);
@@ -258,9 +261,9 @@ async fn every_write_statement_persists_across_a_restart() {
         .unwrap();
     let after = count(&client, "gold.big_orders").await;
     assert!(after > big, "{after} > {big}");
-    assert_eq!(count(&client, "bronze.exports").await, 24);
-    assert_eq!(count(&client, "bronze.csv_exports").await, 24);
-    assert_eq!(count(&client, "bronze.json_exports").await, 24);
+    assert_eq!(count(&client, "bronze.exports").await, 120);
+    assert_eq!(count(&client, "bronze.csv_exports").await, 120);
+    assert_eq!(count(&client, "bronze.json_exports").await, 120);
     let indexes: Vec<String> = column(
         &client,
         "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid ORDER BY 1",

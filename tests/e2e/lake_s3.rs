@@ -89,7 +89,7 @@ impl Drop for S3Endpoint {
 
 fn config(endpoint: &str) -> String {
     format!(
-        r#"demo = true
+        r#"gen_schema = true
 
 [zones]
 bronze = "s3://lake/bronze"
@@ -169,10 +169,10 @@ async fn the_lake_on_s3_finds_writes_and_keeps_tables() {
         client
             .batch_execute(
                 "CREATE TABLE silver.orders AS SELECT * FROM gen.orders WHERE order_id <= 500;
-                 INSERT INTO silver.orders SELECT * FROM gen.orders WHERE order_id > 1500;
+                 INSERT INTO silver.orders SELECT * FROM gen.orders WHERE order_id BETWEEN 1001 AND 1500;
                  CREATE TABLE visits (id BIGINT, page VARCHAR);
                  INSERT INTO visits VALUES (1, '/'), (2, '/shop');
-                 CREATE VIEW gold.revenue AS SELECT channel, sum(amount) AS eur FROM silver.orders GROUP BY channel;
+                 CREATE VIEW gold.revenue AS SELECT payment_method, sum(revenue) AS eur FROM silver.orders GROUP BY payment_method;
                  COPY (SELECT value AS id,
                               md5(CAST(value AS VARCHAR)) || md5(CAST(value * 7919 AS VARCHAR)) AS h
                        FROM generate_series(1, 700000))

@@ -33,7 +33,7 @@ async fn set_changes_only_its_own_session() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(n, 24);
+    assert_eq!(n, 120);
     let err = b
         .query_one("SELECT count(*) FROM products", &[])
         .await

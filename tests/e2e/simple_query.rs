@@ -77,20 +77,26 @@ fn the_first_error_ends_the_string() {
 }
 
 #[test]
-fn psql_reads_the_demo_data_at_once() {
+fn psql_reads_the_generated_quarter_at_once() {
     let server = Server::start();
     let out = server.psql(&[
         "-A",
         "-t",
         "-c",
-        "SELECT count(*) FROM gen.orders; SELECT count(*) FROM gen.products",
+        "SELECT count(*) = max(order_id), count(*) > 1000, min(order_date), max(order_date) \
+         FROM gen.orders; SELECT count(*) FROM gen.products",
     ]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "2000\n24\n");
+    // Ids are contiguous, the default period is the documented quarter, the catalogue has 120
+    // products.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "t|t|2025-09-01|2025-12-01\n120\n"
+    );
 }
 
 #[test]

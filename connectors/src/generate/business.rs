@@ -10,7 +10,7 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::NaiveDate;
-use datafusion::catalog::TableProvider;
+use datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider};
 use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 
@@ -40,6 +40,15 @@ pub struct Business {
     pub counts: OrderCounts,
     /// Cumulative product popularity, for sampling.
     pub product_cdf: Vec<f64>,
+}
+
+/// Schema `gen`: the business of `config` as tables, generated at scan time.
+pub fn gen_schema(config: GenerateConfig) -> Result<Arc<dyn SchemaProvider>> {
+    let schema = MemorySchemaProvider::new();
+    for (name, table) in Business::new(config).tables()? {
+        schema.register_table(name.to_owned(), table)?;
+    }
+    Ok(Arc::new(schema))
 }
 
 impl Business {
@@ -81,7 +90,7 @@ impl Business {
         )
     }
 
-    /// The tables made so far, by name.
+    /// Every table of the business, by name.
     pub fn tables(self: &Arc<Self>) -> Result<Vec<(&'static str, Arc<dyn TableProvider>)>> {
         Ok(vec![
             ("products", mem(self.products_batch()?)?),

@@ -5,7 +5,6 @@ pub mod calendar;
 pub mod catalogue;
 pub mod config;
 pub mod daily;
-mod demo;
 pub mod export;
 pub mod marketing;
 pub mod orders;
@@ -13,5 +12,5 @@ pub mod rng;
 pub mod truth;
 pub mod web;
 
+pub use business::gen_schema;
 pub use config::GenerateConfig;
-pub use demo::{DEMO_SEED, demo_schema};
