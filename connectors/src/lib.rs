@@ -2,4 +2,5 @@
 //! synthetic business generators. Knows nothing of the wire protocol.
 
 pub mod generate;
+pub mod kafka;
 pub mod lake;

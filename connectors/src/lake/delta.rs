@@ -43,6 +43,34 @@ async fn handle(zone: &Zone, url: &Url) -> LakeResult<(DeltaTable, bool)> {
     }
 }
 
+/// The Delta table at `url` at its newest version, or None if there is none yet.
+pub async fn load(zone: &Zone, url: &Url) -> LakeResult<Option<DeltaTable>> {
+    // A local table folder that does not exist yet is an error to Delta, not "no table".
+    if !exists(zone, url).await? {
+        return Ok(None);
+    }
+    let (table, found) = handle(zone, url).await?;
+    Ok(found.then_some(table))
+}
+
+/// A handle on the (possibly not yet existing) Delta table at `url`, for a first write.
+pub async fn handle_for_write(zone: &Zone, url: &Url) -> LakeResult<DeltaTable> {
+    ensure_local_folder(url)?;
+    Ok(handle(zone, url).await?.0)
+}
+
+fn ensure_local_folder(url: &Url) -> LakeResult<()> {
+    if url.scheme() == "file"
+        && let Ok(path) = url.to_file_path()
+    {
+        // Delta wants a local table's folder to exist before its first commit.
+        std::fs::create_dir_all(&path).map_err(|e| {
+            LakeError::Unsupported(format!("cannot create {}: {e}", path.display()))
+        })?;
+    }
+    Ok(())
+}
+
 /// Whether a Delta table lives at `url`.
 pub async fn exists(zone: &Zone, url: &Url) -> LakeResult<bool> {
     let log = object_path(url).join("_delta_log");
@@ -69,14 +97,7 @@ pub async fn write(
     mode: WriteMode,
     description: Option<&str>,
 ) -> LakeResult<u64> {
-    if url.scheme() == "file"
-        && let Ok(path) = url.to_file_path()
-    {
-        // Delta wants a local table's folder to exist before its first commit.
-        std::fs::create_dir_all(&path).map_err(|e| {
-            LakeError::Unsupported(format!("cannot create {}: {e}", path.display()))
-        })?;
-    }
+    ensure_local_folder(url)?;
     let (table, found) = handle(zone, url).await?;
     let save = match (mode, found) {
         (WriteMode::Create, true) => return Err(LakeError::Exists(url.to_string())),

@@ -17,6 +17,7 @@ pub mod zone;
 pub use config::{S3Options, TableDecl, ZoneRoots};
 pub use error::{LakeError, LakeResult};
 pub use schema::{LakeTable, TableKind, ZoneSchema};
+pub use table_file::{ColumnDecl, columns_schema};
 pub use zone::Zone;
 
 /// The zones every lake has, in the order they are listed.

@@ -53,28 +53,33 @@ impl TableFile {
 
     /// The declared schema, if columns are given.
     pub fn schema(&self, path: &str) -> LakeResult<Option<SchemaRef>> {
-        if self.columns.is_empty() {
-            return Ok(None);
-        }
-        let fields = self
-            .columns
-            .iter()
-            .map(|c| {
-                arrow_type(&c.data_type)
-                    .map(|t| Field::new(&c.name, t, true))
-                    .ok_or_else(|| LakeError::BadFile {
-                        path: path.to_owned(),
-                        message: format!(
-                            "column {}: unknown type \"{}\" (use text, bigint, integer, \
+        columns_schema(&self.columns, path)
+    }
+}
+
+/// The schema of declared columns, or None when there are none; `path` names the declaration
+/// in errors.
+pub fn columns_schema(columns: &[ColumnDecl], path: &str) -> LakeResult<Option<SchemaRef>> {
+    if columns.is_empty() {
+        return Ok(None);
+    }
+    let fields = columns
+        .iter()
+        .map(|c| {
+            arrow_type(&c.data_type)
+                .map(|t| Field::new(&c.name, t, true))
+                .ok_or_else(|| LakeError::BadFile {
+                    path: path.to_owned(),
+                    message: format!(
+                        "column {}: unknown type \"{}\" (use text, bigint, integer, \
                              smallint, double precision, real, boolean, date, timestamp, \
                              timestamptz or numeric(p,s))",
-                            c.name, c.data_type
-                        ),
-                    })
-            })
-            .collect::<LakeResult<Vec<_>>>()?;
-        Ok(Some(Arc::new(Schema::new(fields))))
-    }
+                        c.name, c.data_type
+                    ),
+                })
+        })
+        .collect::<LakeResult<Vec<_>>>()?;
+    Ok(Some(Arc::new(Schema::new(fields))))
 }
 
 /// The Arrow type for a PostgreSQL type name of a table file.
