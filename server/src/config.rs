@@ -52,6 +52,8 @@ pub struct Config {
     pub tables: Vec<aloe_connectors::lake::TableDecl>,
     /// Size, period and seed of the generated business.
     pub generate: aloe_connectors::generate::GenerateConfig,
+    /// Kafka topics served in schema `kafka` (`[[kafka]]`).
+    pub kafka: Vec<aloe_connectors::kafka::KafkaTableDecl>,
 }
 
 impl Default for Config {
@@ -66,6 +68,7 @@ impl Default for Config {
             s3: Default::default(),
             tables: vec![],
             generate: Default::default(),
+            kafka: vec![],
         }
     }
 }

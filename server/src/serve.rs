@@ -56,6 +56,7 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
         )?;
     }
     engine.open_lake().await?;
+    engine.start_kafka(&config.kafka).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Bind {
@@ -78,10 +79,12 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
     let options = ServerOptions {
         max_connections: config.max_connections,
     };
-    serve(listener, engine, options, shutdown)
-        .await
-        .map_err(|source| StartError::Bind {
-            addr: config.listen,
-            source,
-        })
+    let served = serve(listener, engine.clone(), options, shutdown).await;
+    // Ingesters finish the commit in progress; what they had not committed is read again at
+    // the next start.
+    engine.kafka().stop().await;
+    served.map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })
 }

@@ -10,6 +10,7 @@ mod generate;
 mod grafana;
 mod harness;
 mod jdbc;
+mod kafka;
 mod lake;
 mod lake_s3;
 mod malformed;

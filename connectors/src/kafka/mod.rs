@@ -3,10 +3,12 @@
 
 pub mod client;
 pub mod config;
+pub mod declarations;
 pub mod decode;
 pub mod error;
 pub mod infer;
 pub mod ingest;
+pub mod live;
 pub mod offsets;
 pub mod pruning;
 pub mod quarantine;
@@ -15,5 +17,6 @@ pub mod scan;
 pub use config::{IngestDecl, KafkaTableDecl};
 pub use error::{KafkaError, KafkaResult};
 pub use ingest::{IngestStatus, Ingester, OnCommit};
+pub use live::LiveTable;
 pub use offsets::Bronze;
 pub use scan::KafkaTable;

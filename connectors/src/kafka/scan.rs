@@ -102,11 +102,9 @@ impl KafkaTable {
                     continue;
                 }
                 let (low, high) = client::watermarks(&decl, &consumer, p)?;
-                let mut from = low.max(
-                    pruning
-                        .offset_from
-                        .unwrap_or(start.get(&p).copied().unwrap_or(low)),
-                );
+                let mut from = low
+                    .max(pruning.offset_from.unwrap_or(low))
+                    .max(start.get(&p).copied().unwrap_or(low));
                 let until = high.min(pruning.offset_until.unwrap_or(high));
                 if let Some(ms) = pruning.time_from_ms {
                     from = from.max(client::offset_at(&decl, &consumer, p, ms)?.unwrap_or(high));

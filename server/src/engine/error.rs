@@ -191,6 +191,8 @@ fn classify(e: &DataFusionError) -> EngineError {
                     aloe_connectors::lake::LakeError::Delta(d) => classify_foreign(d),
                     other => EngineError::new(lake_code(other), other.to_string()),
                 }
+            } else if let Some(kafka) = inner.downcast_ref::<aloe_connectors::kafka::KafkaError>() {
+                EngineError::from_kafka(kafka)
             } else if let Some(arrow) = inner.downcast_ref::<ArrowError>() {
                 classify_arrow(arrow)
             } else {
@@ -289,6 +291,30 @@ impl From<aloe_connectors::lake::LakeError> for EngineError {
             aloe_connectors::lake::LakeError::Delta(d) => classify_foreign(&d),
             other => EngineError::new(lake_code(&other), other.to_string()),
         }
+    }
+}
+
+impl From<aloe_connectors::kafka::KafkaError> for EngineError {
+    fn from(e: aloe_connectors::kafka::KafkaError) -> Self {
+        Self::from_kafka(&e)
+    }
+}
+
+impl EngineError {
+    /// A Kafka table's failure with its SQLSTATE.
+    fn from_kafka(e: &aloe_connectors::kafka::KafkaError) -> Self {
+        use aloe_connectors::kafka::KafkaError;
+        let code = match e {
+            KafkaError::Config { .. } => sqlstate::INVALID_PARAMETER_VALUE,
+            KafkaError::NoTopic { .. } => sqlstate::UNDEFINED_TABLE,
+            KafkaError::Decode { .. } => sqlstate::INVALID_TEXT_REPRESENTATION,
+            // The brokers are outside systems; PostgreSQL reports such failures as I/O errors.
+            KafkaError::Client { .. } => sqlstate::IO_ERROR,
+            KafkaError::Lake(l) => return Self::new(lake_code(l), l.to_string()),
+            KafkaError::Arrow(a) => return classify_arrow(a),
+            KafkaError::DataFusion(d) => return classify(d),
+        };
+        Self::new(code, e.to_string())
     }
 }
 

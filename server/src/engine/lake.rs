@@ -84,12 +84,22 @@ impl Session {
             LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(c)) => {
                 self.create_table(c, guard).await?
             }
+            LogicalPlan::Ddl(DdlStatement::DropTable(d))
+                if d.name.schema() == Some(super::kafka_ddl::KAFKA_SCHEMA) =>
+            {
+                self.drop_kafka_table(d.name.table(), d.if_exists).await?
+            }
             LogicalPlan::Ddl(DdlStatement::DropTable(d)) => {
                 self.drop_table(&d.name, d.if_exists).await?
             }
             LogicalPlan::Ddl(DdlStatement::CreateView(v)) => self.create_view(v).await?,
             LogicalPlan::Ddl(DdlStatement::DropView(d)) => {
                 self.drop_view(&d.name, d.if_exists).await?
+            }
+            LogicalPlan::Ddl(DdlStatement::CreateExternalTable(c))
+                if super::kafka_ddl::is_kafka(c) =>
+            {
+                self.create_kafka_table(c).await?
             }
             LogicalPlan::Ddl(DdlStatement::CreateExternalTable(c)) => {
                 self.create_external(c).await?

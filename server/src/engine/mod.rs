@@ -6,6 +6,8 @@ mod copy;
 mod cursor;
 pub mod error;
 mod from_functions;
+pub mod kafka;
+mod kafka_ddl;
 mod lake;
 mod like_escape;
 pub mod names;
@@ -45,6 +47,8 @@ pub struct Engine {
     pg_catalog: crate::catalog::PgCatalog,
     /// The lake, whose zones are schemas of the catalog.
     lake: Arc<aloe_connectors::lake::Lake>,
+    /// Kafka tables (schema `kafka`), their live views (schema `live`) and ingesters.
+    kafka: Arc<kafka::KafkaTables>,
 }
 
 impl Engine {
@@ -64,13 +68,33 @@ impl Engine {
             crate::catalog::PgCatalog::install(catalogs.clone(), database, lake.clone())?;
         let runtime = RuntimeEnvBuilder::new().build_arc()?;
         lake.register_stores(&runtime);
-        Ok(Self {
+        let kafka = Arc::new(kafka::KafkaTables::new(lake.clone()));
+        let engine = Self {
             catalogs,
             runtime,
             database: database.to_owned(),
             pg_catalog,
             lake,
-        })
+            kafka,
+        };
+        engine.register_schema("kafka", engine.kafka.kafka_schema())?;
+        engine.register_schema("live", engine.kafka.live_schema())?;
+        Ok(engine)
+    }
+
+    /// The Kafka tables and their ingesters.
+    pub fn kafka(&self) -> &Arc<kafka::KafkaTables> {
+        &self.kafka
+    }
+
+    /// Serves the Kafka tables of `aloe.toml` and of earlier `CREATE EXTERNAL TABLE`s and starts
+    /// their ingesters.
+    pub async fn start_kafka(
+        &self,
+        configured: &[aloe_connectors::kafka::KafkaTableDecl],
+    ) -> EngineResult<()> {
+        let session = self.session("aloe", &std::collections::BTreeMap::new())?;
+        self.kafka.start(configured, &session.state()).await
     }
 
     /// The database name (the DataFusion catalog) sessions work in.

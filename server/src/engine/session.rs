@@ -50,6 +50,8 @@ pub struct Session {
     recovered: AtomicBool,
     /// The lake, for statements that write to it.
     lake: Arc<aloe_connectors::lake::Lake>,
+    /// Kafka tables, for CREATE EXTERNAL TABLE ... STORED AS KAFKA and DROP TABLE kafka.x.
+    kafka: Arc<super::kafka::KafkaTables>,
     /// The database (catalog) name.
     database: String,
     /// Notices raised by the statement running now, sent before its result.
@@ -113,6 +115,7 @@ impl Session {
             savepoints: Mutex::new(Savepoints::default()),
             recovered: AtomicBool::new(false),
             lake: engine.lake.clone(),
+            kafka: engine.kafka.clone(),
             database: engine.database.clone(),
             notices: Mutex::new(Vec::new()),
         };
@@ -152,6 +155,11 @@ impl Session {
     /// The lake.
     pub(super) fn lake(&self) -> &aloe_connectors::lake::Lake {
         &self.lake
+    }
+
+    /// The Kafka tables.
+    pub(super) fn kafka(&self) -> &super::kafka::KafkaTables {
+        &self.kafka
     }
 
     /// A snapshot of this session's DataFusion state.
