@@ -67,6 +67,31 @@ pub struct GenerateArgs {
     /// Root folder of the local lake [default: ./data].
     #[arg(long, env = "ALOE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// `batch` writes the period's files into bronze; `stream` sends live web events to Kafka
+    /// (web only).
+    #[arg(long, value_enum, default_value = "batch")]
+    pub mode: GenerateMode,
+    /// Stream mode: events per minute to hold.
+    #[arg(long, value_name = "N", default_value_t = 6000)]
+    pub events_per_minute: u64,
+    /// Stream mode: stop after this many seconds (Ctrl-C stops sooner).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub duration: u64,
+    /// Stream mode: the brokers, host:port[,host:port...].
+    #[arg(long, value_name = "BROKERS", required_if_eq("mode", "stream"))]
+    pub kafka: Option<String>,
+    /// Stream mode: the topic.
+    #[arg(long, value_name = "TOPIC", default_value = "web_events")]
+    pub topic: String,
+}
+
+/// Where `aloe generate` puts what it makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GenerateMode {
+    /// Files in bronze, a folder per day.
+    Batch,
+    /// Live web events to a Kafka topic.
+    Stream,
 }
 
 /// How generated files are cut.

@@ -1,10 +1,13 @@
 //! `aloe generate`: writes the synthetic business into the lake's bronze zone, a day at a
 //! time, with a progress bar and a summary of what was written.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use aloe_connectors::generate::business::Business;
 use aloe_connectors::generate::export::{Exporter, Part, Written};
+use aloe_connectors::generate::stream::{StreamOptions, stream_web_events};
 use aloe_connectors::lake::Lake;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -17,9 +20,52 @@ pub enum GenerateError {
     /// The settings do not describe a period.
     #[error("{0}")]
     Settings(String),
+    /// Kafka refused the events.
+    #[error(transparent)]
+    Stream(#[from] aloe_connectors::generate::stream::StreamError),
     /// The lake cannot be opened or written.
     #[error(transparent)]
     Lake(#[from] aloe_connectors::lake::LakeError),
+}
+
+/// Sends live web events to Kafka at `options`' rate until its duration passes or Ctrl-C;
+/// returns how many were sent (all acknowledged by the brokers).
+pub async fn stream(config: &Config, options: StreamOptions) -> Result<u64, GenerateError> {
+    config
+        .generate
+        .validate()
+        .map_err(GenerateError::Settings)?;
+    let business = Business::new(config.generate.clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_signal.store(true, Ordering::Relaxed);
+        }
+    });
+    let started = Instant::now();
+    let target = format!("{} on {}", options.topic, options.brokers);
+    let bar = ProgressBar::new(options.duration.as_secs()).with_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} s")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message("streaming");
+    let ticker = bar.clone();
+    let sent = tokio::task::spawn_blocking(move || {
+        stream_web_events(&business, &options, &stop, |_| {
+            ticker.set_position(started.elapsed().as_secs());
+        })
+    })
+    .await
+    .map_err(|e| GenerateError::Settings(e.to_string()))??;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "sent {sent} events to {target} in {seconds:.1} s ({:.0} events/min)",
+        sent as f64 * 60.0 / seconds.max(1e-9)
+    );
+    Ok(sent)
 }
 
 /// Writes `part` of the business `config.generate` describes into the bronze zone.

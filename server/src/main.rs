@@ -5,7 +5,8 @@ use clap::Parser;
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
-use aloe_server::cli::{Cli, Command, GenerateArgs, ServeArgs};
+use aloe_connectors::generate::stream::StreamOptions;
+use aloe_server::cli::{Cli, Command, GenerateArgs, GenerateMode, GeneratePart, ServeArgs};
 use aloe_server::config::Config;
 
 fn main() -> std::process::ExitCode {
@@ -85,7 +86,23 @@ fn generate(args: GenerateArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(aloe_server::generate::run(&config, args.part))?;
+    match args.mode {
+        GenerateMode::Batch => {
+            runtime.block_on(aloe_server::generate::run(&config, args.part))?;
+        }
+        GenerateMode::Stream => {
+            if args.part != GeneratePart::Web {
+                anyhow::bail!("--mode stream sends web events only: use `aloe generate web`");
+            }
+            let options = StreamOptions {
+                brokers: args.kafka.context("--mode stream needs --kafka BROKERS")?,
+                topic: args.topic,
+                events_per_minute: args.events_per_minute,
+                duration: std::time::Duration::from_secs(args.duration),
+            };
+            runtime.block_on(aloe_server::generate::stream(&config, options))?;
+        }
+    }
     Ok(())
 }
 

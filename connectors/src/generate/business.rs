@@ -90,6 +90,11 @@ impl Business {
         )
     }
 
+    /// The web events of `day`, as table `web_events` has them.
+    pub fn web_events_on(self: &Arc<Self>, day: NaiveDate) -> Result<RecordBatch> {
+        WebEvents(self.clone()).day(day)
+    }
+
     /// Every table of the business, by name.
     pub fn tables(self: &Arc<Self>) -> Result<Vec<(&'static str, Arc<dyn TableProvider>)>> {
         Ok(vec![

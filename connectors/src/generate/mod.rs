@@ -9,6 +9,7 @@ pub mod export;
 pub mod marketing;
 pub mod orders;
 pub mod rng;
+pub mod stream;
 pub mod truth;
 pub mod web;
 
