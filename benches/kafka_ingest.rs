@@ -86,7 +86,11 @@ fn main() {
     for (i, p) in payloads.iter().enumerate() {
         let partition = (i % PARTITIONS as usize) as i32;
         while producer
-            .send(BaseRecord::<(), _>::to("web").partition(partition).payload(p))
+            .send(
+                BaseRecord::<(), _>::to("web")
+                    .partition(partition)
+                    .payload(p),
+            )
             .is_err()
         {
             producer.poll(Duration::from_millis(5));
@@ -107,7 +111,8 @@ fn main() {
         .expect("consumer");
     let mut tpl = TopicPartitionList::new();
     for p in 0..PARTITIONS {
-        tpl.add_partition_offset("web", p, Offset::Beginning).expect("tpl");
+        tpl.add_partition_offset("web", p, Offset::Beginning)
+            .expect("tpl");
     }
     consumer.assign(&tpl).expect("assign");
     let (wall, cpu) = (Instant::now(), cpu_seconds());
@@ -117,7 +122,12 @@ fn main() {
             seen += 1;
         }
     }
-    report("raw consume (librdkafka)", n, wall.elapsed(), cpu_seconds() - cpu);
+    report(
+        "raw consume (librdkafka)",
+        n,
+        wall.elapsed(),
+        cpu_seconds() - cpu,
+    );
     drop(consumer);
 
     // Aloe: decode, write Parquet, commit to Delta with the offsets.
@@ -126,8 +136,12 @@ fn main() {
         .build()
         .expect("runtime");
     let dir = tempfile::tempdir().expect("scratch");
-    let zone = Zone::open("bronze", dir.path().to_str().expect("utf-8"), &S3Options::default())
-        .expect("zone");
+    let zone = Zone::open(
+        "bronze",
+        dir.path().to_str().expect("utf-8"),
+        &S3Options::default(),
+    )
+    .expect("zone");
     let columns = [
         ("event_id", "bigint"),
         ("event_time", "timestamptz"),
@@ -163,9 +177,11 @@ fn main() {
                 .await
                 .expect("table"),
         );
-        let ingester = Ingester::new(table, bronze("web_quarantine"), Arc::new(|| {
-            Box::pin(async {})
-        }))
+        let ingester = Ingester::new(
+            table,
+            bronze("web_quarantine"),
+            Arc::new(|| Box::pin(async {})),
+        )
         .expect("ingester");
         let status = ingester.status();
         let (stop, shutdown) = tokio::sync::watch::channel(false);

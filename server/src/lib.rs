@@ -8,4 +8,5 @@ pub mod engine;
 pub mod functions;
 pub mod generate;
 pub mod serve;
+pub mod system;
 pub mod wire;

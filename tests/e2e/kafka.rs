@@ -319,6 +319,22 @@ async fn ingestion_is_exactly_once_across_a_crash() {
         .unwrap()
         .get(0);
     assert_eq!(raw, br#"{"seq": 499, "page": "/x""#);
+    // aloe.ingest_status shows every partition caught up.
+    wait_for(
+        &c,
+        "SELECT sum(lag) FROM aloe.ingest_status WHERE table_name = 'events'",
+        0,
+    )
+    .await;
+    assert_eq!(
+        ints(
+            &c,
+            "SELECT count(*), min(ingested_offset), max(ingested_offset), min(high_watermark), \
+                  CAST(max(rows) > 0 AS BIGINT) FROM aloe.ingest_status"
+        )
+        .await,
+        [4, 25_000, 25_000, 25_000, 1]
+    );
     // Nothing is left in the tail; reading the whole topic explicitly still works.
     assert_eq!(ints(&c, "SELECT count(*) FROM kafka.events").await, [0]);
     assert_eq!(

@@ -42,6 +42,38 @@ pub struct IngestStatus {
     pub connected: AtomicBool,
     /// When the last commit was made, in milliseconds since the epoch (0 before the first).
     pub last_commit_ms: AtomicI64,
+    /// Per partition: the next offset bronze holds and the broker's high watermark.
+    pub partitions: std::sync::Mutex<BTreeMap<i32, PartitionProgress>>,
+}
+
+/// Where one partition stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PartitionProgress {
+    /// The next offset to land (bronze holds everything before it), if known.
+    pub next_offset: Option<i64>,
+    /// The offset after the newest message on the broker, when last asked.
+    pub high_watermark: Option<i64>,
+}
+
+impl IngestStatus {
+    /// Each partition's progress, in partition order.
+    pub fn partitions(&self) -> Vec<(i32, PartitionProgress)> {
+        self.partitions
+            .lock()
+            .expect("status lock")
+            .iter()
+            .map(|(p, s)| (*p, *s))
+            .collect()
+    }
+
+    fn update(&self, partition: i32, f: impl FnOnce(&mut PartitionProgress)) {
+        f(self
+            .partitions
+            .lock()
+            .expect("status lock")
+            .entry(partition)
+            .or_default());
+    }
 }
 
 /// Called after each commit, so the server can show the new rows.
@@ -126,6 +158,11 @@ impl Ingester {
             Some(t) => next_offsets(t, decl.topic(), &partitions).await?,
             None => BTreeMap::new(),
         };
+        for &p in &partitions {
+            let next = start.get(&p).copied();
+            self.status
+                .update(p, |s| s.next_offset = next.or(s.next_offset));
+        }
         tracing::info!(table = %decl.name, ?start, "ingesting");
         let (tx, mut rx) = mpsc::channel::<KafkaResult<Vec<Message>>>(2);
         let stop = Arc::new(AtomicBool::new(false));
@@ -207,6 +244,9 @@ impl Ingester {
         let rows = decoded.batch.num_rows() as u64;
         if rows > 0 {
             let next = next_per_partition(messages.iter());
+            for (&p, &o) in &next {
+                self.status.update(p, |s| s.next_offset = Some(o));
+            }
             *current = Some(
                 append(
                     &self.bronze,
@@ -309,7 +349,19 @@ fn consume(
     let mut batch: Vec<Message> = Vec::with_capacity(ingest.batch_size.min(65_536));
     let mut first_at = Instant::now();
     let mut last_error_log: Option<Instant> = None;
+    let mut watermarks_at: Option<Instant> = None;
     while !stop.load(Ordering::Relaxed) {
+        // The broker's high watermarks, for the lag; a failure here is reported by the polls.
+        if watermarks_at.is_none_or(|t| t.elapsed() > Duration::from_secs(2)) {
+            watermarks_at = Some(Instant::now());
+            for &p in partitions {
+                if let Ok((_, high)) =
+                    consumer.fetch_watermarks(decl.topic(), p, Duration::from_millis(500))
+                {
+                    status.update(p, |s| s.high_watermark = Some(high));
+                }
+            }
+        }
         match consumer.poll(Duration::from_millis(50)) {
             Some(Ok(m)) => {
                 status.connected.store(true, Ordering::Relaxed);

@@ -16,7 +16,7 @@ pub mod scan;
 
 pub use config::{IngestDecl, KafkaTableDecl};
 pub use error::{KafkaError, KafkaResult};
-pub use ingest::{IngestStatus, Ingester, OnCommit};
+pub use ingest::{IngestStatus, Ingester, OnCommit, PartitionProgress};
 pub use live::LiveTable;
 pub use offsets::Bronze;
 pub use scan::KafkaTable;

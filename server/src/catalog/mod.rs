@@ -6,7 +6,7 @@
 //! context; Aloe registers the schema once per engine instead (one OID numbering shared by all
 //! sessions, so OIDs agree between connections and queries) and the functions per session.
 
-mod computed;
+pub(crate) mod computed;
 mod descriptions;
 mod empty_selects;
 pub mod expandarray;

@@ -195,13 +195,13 @@ impl KafkaTables {
         Ok(true)
     }
 
-    /// Each ingester's table and status.
-    pub fn statuses(&self) -> Vec<(String, Arc<IngestStatus>)> {
+    /// Each ingested table's declaration and its ingester's status.
+    pub fn statuses(&self) -> Vec<(KafkaTableDecl, Arc<IngestStatus>)> {
         self.entries
             .lock()
             .expect("kafka lock")
-            .iter()
-            .filter_map(|(n, e)| e.ingest.as_ref().map(|(s, _)| (n.clone(), s.clone())))
+            .values()
+            .filter_map(|e| e.ingest.as_ref().map(|(s, _)| (e.decl.clone(), s.clone())))
             .collect()
     }
 

@@ -79,6 +79,7 @@ impl Engine {
         };
         engine.register_schema("kafka", engine.kafka.kafka_schema())?;
         engine.register_schema("live", engine.kafka.live_schema())?;
+        engine.register_schema("aloe", crate::system::schema(engine.kafka.clone())?)?;
         Ok(engine)
     }
 
