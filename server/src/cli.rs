@@ -22,6 +22,29 @@ pub enum Command {
     /// Write the synthetic business into the lake's bronze zone, as real exports look:
     /// CRM as CSV, ad platforms as JSON, web logs as JSON lines, one folder per day.
     Generate(GenerateArgs),
+    /// Build the SQL models of sql/silver and sql/gold into the lake, dependencies first.
+    Run(RunArgs),
+}
+
+/// Flags of `aloe run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Models to build: `gold.campaign_daily` or `campaign_daily`; `name+` adds what depends on
+    /// it, `+name` what it reads. None builds every model.
+    #[arg(value_name = "MODEL")]
+    pub models: Vec<String>,
+    /// More selections, as for MODEL.
+    #[arg(long, value_name = "SELECTION")]
+    pub select: Vec<String>,
+    /// Configuration file [default: aloe.toml, if present].
+    #[arg(long, short = 'c', env = "ALOE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Root folder of the local lake [default: ./data].
+    #[arg(long, env = "ALOE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Folder of the models [default: ./sql].
+    #[arg(long, env = "ALOE_MODELS_DIR", value_name = "DIR")]
+    pub models_dir: Option<PathBuf>,
 }
 
 /// Which part of the business `aloe generate` writes.

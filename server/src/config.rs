@@ -52,6 +52,10 @@ pub struct Config {
     pub tables: Vec<aloe_connectors::lake::TableDecl>,
     /// Size, period and seed of the generated business.
     pub generate: aloe_connectors::generate::GenerateConfig,
+    /// The folder of SQL models (`silver/*.sql`, `gold/*.sql`).
+    pub models_dir: PathBuf,
+    /// Most models built at once.
+    pub model_threads: usize,
     /// Kafka topics served in schema `kafka` (`[[kafka]]`).
     pub kafka: Vec<aloe_connectors::kafka::KafkaTableDecl>,
 }
@@ -69,6 +73,8 @@ impl Default for Config {
             tables: vec![],
             generate: Default::default(),
             kafka: vec![],
+            models_dir: PathBuf::from("sql"),
+            model_threads: 2,
         }
     }
 }

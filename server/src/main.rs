@@ -6,20 +6,31 @@ use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
 use aloe_connectors::generate::stream::StreamOptions;
-use aloe_server::cli::{Cli, Command, GenerateArgs, GenerateMode, GeneratePart, ServeArgs};
+use aloe_server::cli::{
+    Cli, Command, GenerateArgs, GenerateMode, GeneratePart, RunArgs, ServeArgs,
+};
 use aloe_server::config::Config;
+use aloe_server::models::RunStatus;
+
+/// Aloe's own news at info; the libraries' only when something is wrong. The Delta kernel logs
+/// every snapshot it builds, and reports a table that does not exist yet (which Aloe asks about
+/// on purpose before a first write) as an error, so it is silenced; its real failures reach the
+/// user through Aloe's errors.
+const DEFAULT_LOG: &str =
+    "warn,aloe=info,aloe_server=info,aloe_connectors=info,buoyant_kernel=off,delta_kernel=off";
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("ALOE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_from_env("ALOE_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG)),
         )
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
         Command::Serve(args) => serve(args),
         Command::Generate(args) => generate(args),
+        Command::Run(args) => run_models(args),
     };
     // A person reads this: the cause chain, without a backtrace.
     match result {
@@ -58,6 +69,57 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         });
         aloe_server::serve::run(config, stopped).await
     })?;
+    Ok(())
+}
+
+fn run_models(args: RunArgs) -> anyhow::Result<()> {
+    let mut config = Config::load(args.config.as_deref(), std::env::vars())?;
+    if let Some(dir) = args.data_dir {
+        config.data_dir = dir;
+    }
+    if let Some(dir) = args.models_dir {
+        config.models_dir = dir;
+    }
+    let selection: Vec<String> = args.models.into_iter().chain(args.select).collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let runs = runtime.block_on(async {
+        let engine = aloe_server::serve::open_engine(&config).await?;
+        let started = std::time::Instant::now();
+        let runs = engine
+            .models()
+            .run(&selection, |r| {
+                let rows = r.rows.map(|n| format!("{n} rows")).unwrap_or_default();
+                let why = r
+                    .message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default();
+                eprintln!(
+                    "{:<8} {:<40} {:>14} {:>7.1} s{why}",
+                    r.status.as_str(),
+                    r.model,
+                    rows,
+                    r.duration.as_secs_f64()
+                );
+            })
+            .await?;
+        eprintln!(
+            "{} models in {:.1} s",
+            runs.len(),
+            started.elapsed().as_secs_f64()
+        );
+        anyhow::Ok(runs)
+    })?;
+    let failed = runs
+        .iter()
+        .filter(|r| r.status != RunStatus::Success)
+        .count();
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} models did not build", runs.len());
+    }
     Ok(())
 }
 

@@ -37,18 +37,18 @@ pub enum StartError {
     },
 }
 
-/// Starts the server and returns once `shutdown` fires.
-pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), StartError> {
-    if !config.listen.ip().is_loopback() {
-        return Err(StartError::Unprotected(config.listen));
-    }
+/// The engine over the configured lake, with schema `gen` and the lake's tables and views
+/// loaded, and the models attached: what `serve` and `run` both start from.
+pub async fn open_engine(config: &Config) -> Result<Arc<Engine>, StartError> {
     let lake = Lake::open(
         &config.zones,
         &config.data_dir,
         &config.s3,
         config.tables.clone(),
     )?;
-    let engine = Arc::new(Engine::new(&config.database, lake)?);
+    let models = crate::models::Models::new(config.models_dir.clone(), config.model_threads);
+    let engine = Arc::new(Engine::new(&config.database, lake, models)?);
+    engine.models().attach(&engine);
     if config.gen_schema {
         engine.register_schema(
             "gen",
@@ -56,6 +56,15 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
         )?;
     }
     engine.open_lake().await?;
+    Ok(engine)
+}
+
+/// Starts the server and returns once `shutdown` fires.
+pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), StartError> {
+    if !config.listen.ip().is_loopback() {
+        return Err(StartError::Unprotected(config.listen));
+    }
+    let engine = open_engine(&config).await?;
     engine.start_kafka(&config.kafka).await?;
     let listener = TcpListener::bind(config.listen)
         .await

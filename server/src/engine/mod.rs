@@ -1,6 +1,7 @@
 //! The engine side of the seam between the wire protocol and DataFusion: one shared catalog
 //! and runtime, one [`Session`] per connection, statements in, Arrow streams or tags out.
 
+mod call;
 mod composite;
 mod copy;
 mod cursor;
@@ -49,12 +50,18 @@ pub struct Engine {
     lake: Arc<aloe_connectors::lake::Lake>,
     /// Kafka tables (schema `kafka`), their live views (schema `live`) and ingesters.
     kafka: Arc<kafka::KafkaTables>,
+    /// The SQL models and their runs.
+    models: Arc<crate::models::Models>,
 }
 
 impl Engine {
     /// An engine whose catalog `database` holds the lake's zones as schemas (not yet listed:
     /// see [`Engine::open_lake`]).
-    pub fn new(database: &str, lake: aloe_connectors::lake::Lake) -> EngineResult<Self> {
+    pub fn new(
+        database: &str,
+        lake: aloe_connectors::lake::Lake,
+        models: crate::models::Models,
+    ) -> EngineResult<Self> {
         let catalog = MemoryCatalogProvider::new();
         for schema in lake.schemas() {
             catalog.register_schema(&schema.zone.name, schema.clone())?;
@@ -76,11 +83,20 @@ impl Engine {
             pg_catalog,
             lake,
             kafka,
+            models: Arc::new(models),
         };
         engine.register_schema("kafka", engine.kafka.kafka_schema())?;
         engine.register_schema("live", engine.kafka.live_schema())?;
-        engine.register_schema("aloe", crate::system::schema(engine.kafka.clone())?)?;
+        engine.register_schema(
+            "aloe",
+            crate::system::schema(engine.kafka.clone(), engine.models.clone())?,
+        )?;
         Ok(engine)
+    }
+
+    /// The SQL models.
+    pub fn models(&self) -> &Arc<crate::models::Models> {
+        &self.models
     }
 
     /// The Kafka tables and their ingesters.

@@ -52,6 +52,8 @@ pub struct Session {
     lake: Arc<aloe_connectors::lake::Lake>,
     /// Kafka tables, for CREATE EXTERNAL TABLE ... STORED AS KAFKA and DROP TABLE kafka.x.
     kafka: Arc<super::kafka::KafkaTables>,
+    /// The SQL models, for CALL aloe.run().
+    models: Arc<crate::models::Models>,
     /// The database (catalog) name.
     database: String,
     /// Notices raised by the statement running now, sent before its result.
@@ -116,6 +118,7 @@ impl Session {
             recovered: AtomicBool::new(false),
             lake: engine.lake.clone(),
             kafka: engine.kafka.clone(),
+            models: engine.models.clone(),
             database: engine.database.clone(),
             notices: Mutex::new(Vec::new()),
         };
@@ -157,13 +160,18 @@ impl Session {
         &self.lake
     }
 
+    /// The SQL models.
+    pub(super) fn models(&self) -> &crate::models::Models {
+        &self.models
+    }
+
     /// The Kafka tables.
     pub(super) fn kafka(&self) -> &super::kafka::KafkaTables {
         &self.kafka
     }
 
     /// A snapshot of this session's DataFusion state.
-    pub(super) fn state(&self) -> datafusion::execution::session_state::SessionState {
+    pub fn state(&self) -> datafusion::execution::session_state::SessionState {
         self.ctx.state()
     }
 
@@ -416,6 +424,15 @@ impl Session {
                 })
             }
             Statement::Deallocate { .. } => Ok(Outcome::command("DEALLOCATE")),
+            Statement::Call(f) => {
+                if self.read_only_tx.load(Ordering::Relaxed) {
+                    return Err(EngineError::new(
+                        "25006",
+                        "cannot build models in a read-only transaction",
+                    ));
+                }
+                self.call(f).await
+            }
             Statement::Comment {
                 object_type,
                 object_name,
@@ -813,6 +830,7 @@ fn handled_here(s: &Statement) -> bool {
             | Statement::Deallocate { .. }
             | Statement::Copy { .. }
             | Statement::Comment { .. }
+            | Statement::Call(_)
             | Statement::Drop {
                 object_type: datafusion::sql::sqlparser::ast::ObjectType::Index,
                 ..

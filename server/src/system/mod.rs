@@ -1,6 +1,7 @@
 //! Schema `aloe`: Aloe's own system tables, for dashboards of the pipeline's health.
 
 pub mod ingest_status;
+pub mod models;
 
 use std::sync::Arc;
 
@@ -10,9 +11,17 @@ use datafusion::error::Result;
 use crate::catalog::computed::Computed;
 use crate::engine::kafka::KafkaTables;
 
-/// The schema, over the server's Kafka tables.
-pub fn schema(kafka: Arc<KafkaTables>) -> Result<Arc<dyn SchemaProvider>> {
+/// The schema, over the server's Kafka tables and models.
+pub fn schema(
+    kafka: Arc<KafkaTables>,
+    models: Arc<crate::models::Models>,
+) -> Result<Arc<dyn SchemaProvider>> {
     let schema = MemorySchemaProvider::new();
+    schema.register_table(
+        "models".into(),
+        Arc::new(Computed(models::ModelRows(models.clone()))),
+    )?;
+    schema.register_table("runs".into(), Arc::new(Computed(models::RunRows(models))))?;
     schema.register_table(
         "ingest_status".into(),
         Arc::new(Computed(ingest_status::IngestStatusRows(kafka))),

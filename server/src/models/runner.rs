@@ -1,0 +1,202 @@
+//! Builds models in dependency order, independent ones in parallel. Each model is one
+//! `CREATE OR REPLACE TABLE ... AS` (one Delta commit: readers see the old table or the new
+//! one) or `CREATE OR REPLACE VIEW`. A model that fails keeps its previous version and the
+//! models that read it are skipped.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use tokio::task::JoinSet;
+
+use super::header::Materialized;
+use super::project::{Model, Project};
+use crate::engine::{Engine, Outcome, TxStatus};
+
+/// How a model's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Built and published.
+    Success,
+    /// Failed; the previous version stays.
+    Failed,
+    /// Not built because a model it reads did not build.
+    Skipped,
+}
+
+impl RunStatus {
+    /// The word shown in reports and system tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+        }
+    }
+}
+
+/// One model's run.
+#[derive(Debug, Clone)]
+pub struct ModelRun {
+    /// The model id (`zone.name`).
+    pub model: String,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Rows written (tables).
+    pub rows: Option<u64>,
+    /// When it started.
+    pub started: DateTime<Utc>,
+    /// How long it took.
+    pub duration: Duration,
+    /// Why it failed or was skipped.
+    pub message: Option<String>,
+}
+
+/// Runs the `selected` models of `project`, at most `parallel` at once; `progress` hears of
+/// each model as it finishes. Returns the runs in the order they finished.
+pub async fn run(
+    engine: &Arc<Engine>,
+    project: &Project,
+    selected: &BTreeSet<String>,
+    parallel: usize,
+    mut progress: impl FnMut(&ModelRun),
+) -> Vec<ModelRun> {
+    let order: Vec<String> = project
+        .order()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|id| selected.contains(id))
+        .collect();
+    let mut status: BTreeMap<String, RunStatus> = BTreeMap::new();
+    let mut waiting: Vec<String> = order;
+    let mut running: JoinSet<ModelRun> = JoinSet::new();
+    let mut tasks: BTreeMap<tokio::task::Id, String> = BTreeMap::new();
+    let mut finished = Vec::new();
+    loop {
+        // Skip what can no longer build, start what is ready, keep the rest waiting.
+        let mut still = Vec::new();
+        for id in waiting {
+            let model = &project.models[&id];
+            let deps: Vec<&String> = model
+                .depends_on
+                .iter()
+                .filter(|d| selected.contains(*d))
+                .collect();
+            if let Some(bad) = deps.iter().find(|d| {
+                matches!(
+                    status.get(**d),
+                    Some(RunStatus::Failed | RunStatus::Skipped)
+                )
+            }) {
+                let run = skipped(&id, format!("{bad} did not build"));
+                status.insert(id, RunStatus::Skipped);
+                progress(&run);
+                finished.push(run);
+            } else if deps
+                .iter()
+                .all(|d| status.get(*d) == Some(&RunStatus::Success))
+                && running.len() < parallel.max(1)
+            {
+                let (engine, model) = (engine.clone(), model.clone());
+                let handle = running.spawn(build(engine, model));
+                tasks.insert(handle.id(), id);
+            } else {
+                still.push(id);
+            }
+        }
+        waiting = still;
+        let Some(done) = running.join_next_with_id().await else {
+            break;
+        };
+        let run = match done {
+            Ok((_, run)) => run,
+            Err(e) => {
+                let id = tasks.get(&e.id()).cloned().unwrap_or_default();
+                ModelRun {
+                    status: RunStatus::Failed,
+                    message: Some(format!("the build stopped: {e}")),
+                    ..skipped(&id, String::new())
+                }
+            }
+        };
+        status.insert(run.model.clone(), run.status);
+        progress(&run);
+        finished.push(run);
+    }
+    // Topological order guarantees progress; anything left was never reachable.
+    for id in waiting {
+        let run = skipped(&id, "its dependencies never finished".into());
+        progress(&run);
+        finished.push(run);
+    }
+    finished
+}
+
+fn skipped(id: &str, why: String) -> ModelRun {
+    ModelRun {
+        model: id.to_owned(),
+        status: RunStatus::Skipped,
+        rows: None,
+        started: Utc::now(),
+        duration: Duration::ZERO,
+        message: Some(why),
+    }
+}
+
+/// Builds one model in a session of its own. The future is boxed with its Send bound spelled
+/// out: a model's SQL could itself CALL aloe.run, and the compiler cannot prove Send across
+/// that cycle of opaque futures otherwise.
+fn build(engine: Arc<Engine>, model: Model) -> BoxFuture<'static, ModelRun> {
+    Box::pin(async move {
+        let started = Utc::now();
+        let clock = Instant::now();
+        let result = build_inner(&engine, &model).await;
+        let (status, rows, message) = match result {
+            Ok(rows) => (RunStatus::Success, rows, None),
+            Err(e) => (RunStatus::Failed, None, Some(e)),
+        };
+        ModelRun {
+            model: model.id.clone(),
+            status,
+            rows,
+            started,
+            duration: clock.elapsed(),
+            message,
+        }
+    })
+}
+
+async fn build_inner(engine: &Arc<Engine>, model: &Model) -> Result<Option<u64>, String> {
+    let session = engine
+        .session("aloe", &BTreeMap::new())
+        .map_err(|e| e.to_string())?;
+    let target = format!("\"{}\".\"{}\"", model.zone, model.name);
+    let sql = match model.header.materialized {
+        Materialized::Table => format!("CREATE OR REPLACE TABLE {target} AS {}", model.query),
+        Materialized::View => format!("CREATE OR REPLACE VIEW {target} AS {}", model.query),
+    };
+    let mut rows = None;
+    let mut statements = vec![sql];
+    if let (Materialized::Table, Some(d)) = (model.header.materialized, &model.header.description) {
+        statements.push(format!(
+            "COMMENT ON TABLE {target} IS '{}'",
+            d.replace('\'', "''")
+        ));
+    }
+    for sql in statements {
+        for parsed in session.parse(&sql).map_err(|e| e.to_string())? {
+            let outcome = session
+                .execute(&parsed, None, TxStatus::Idle)
+                .await
+                .map_err(|e| format!("{} ({})", e.message, e.code))?;
+            if let Outcome::Command { tag, .. } = outcome
+                && let Some(n) = tag.strip_prefix("SELECT ")
+            {
+                rows = n.parse().ok();
+            }
+        }
+    }
+    Ok(rows)
+}
