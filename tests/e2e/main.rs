@@ -14,6 +14,7 @@ mod kafka;
 mod lake;
 mod lake_s3;
 mod malformed;
+mod models;
 mod python;
 mod raw;
 mod sessions;

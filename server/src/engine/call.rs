@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::sql::sqlparser::ast::{
     Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Value,
 };
@@ -54,13 +54,7 @@ impl Session {
                 ),
             ));
         }
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("model", DataType::Utf8, false),
-            Field::new("status", DataType::Utf8, false),
-            Field::new("rows", DataType::Int64, true),
-            Field::new("duration_ms", DataType::Int64, false),
-            Field::new("message", DataType::Utf8, true),
-        ]));
+        let schema = call_schema();
         let batch = RecordBatch::try_new(
             schema.clone(),
             vec![
@@ -86,6 +80,17 @@ impl Session {
             binary: false,
         })
     }
+}
+
+/// The columns CALL aloe.run() answers with.
+pub(super) fn call_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("model", DataType::Utf8, false),
+        Field::new("status", DataType::Utf8, false),
+        Field::new("rows", DataType::Int64, true),
+        Field::new("duration_ms", DataType::Int64, false),
+        Field::new("message", DataType::Utf8, true),
+    ]))
 }
 
 /// The model names given as string literals.

@@ -257,6 +257,9 @@ impl Session {
                 Statement::ShowVariable { variable } => {
                     prepared.schema = Some(self.show_schema(variable));
                 }
+                Statement::Call(_) => {
+                    prepared.schema = Some(super::call::call_schema());
+                }
                 Statement::Fetch { name, .. } if !prepared.statement.is_move => {
                     let mut cursors = self.cursors.lock().await;
                     if let Ok(c) = cursors.get(&ident_name(name)) {
