@@ -19,8 +19,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the lake over the PostgreSQL wire protocol (psql, JDBC, Metabase, Grafana...).
     Serve(ServeArgs),
-    /// Write the synthetic business into the lake's bronze zone, as real exports look:
-    /// CRM as CSV, ad platforms as JSON, web logs as JSON lines, one folder per day.
+    /// Write the synthetic business into the lake's bronze zone, as real exports look (CRM as
+    /// CSV, ad platforms as JSON, web logs as JSON lines, one folder per day), or stream live
+    /// web events to Kafka (--mode stream).
     Generate(GenerateArgs),
     /// Build the SQL models of sql/silver and sql/gold into the lake, dependencies first.
     Run(RunArgs),
