@@ -19,7 +19,9 @@ use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
-const PARTITIONS: i32 = 4;
+/// Most bytes per partition: librdkafka's mock broker stops serving fetches of a partition
+/// that holds more than a few MiB, so bigger runs spread over more partitions.
+const BYTES_PER_PARTITION: usize = 2 << 20;
 
 /// CPU seconds this process has used (user + system), from /proc.
 fn cpu_seconds() -> f64 {
@@ -71,11 +73,12 @@ fn main() {
         .find(|a| !a.starts_with('-'))
         .and_then(|a| a.parse().ok())
         .unwrap_or(300_000);
-    let cluster = MockCluster::new(1).expect("mock cluster");
-    cluster.create_topic("web", PARTITIONS, 1).expect("topic");
-    let brokers = cluster.bootstrap_servers();
     let payloads = events(n);
     let bytes: usize = payloads.iter().map(Vec::len).sum();
+    let partitions = i32::try_from(bytes.div_ceil(BYTES_PER_PARTITION).max(4)).expect("partitions");
+    let cluster = MockCluster::new(1).expect("mock cluster");
+    cluster.create_topic("web", partitions, 1).expect("topic");
+    let brokers = cluster.bootstrap_servers();
     let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", &brokers)
         .set("queue.buffering.max.messages", "2000000")
@@ -84,7 +87,7 @@ fn main() {
         .create()
         .expect("producer");
     for (i, p) in payloads.iter().enumerate() {
-        let partition = (i % PARTITIONS as usize) as i32;
+        let partition = (i % partitions as usize) as i32;
         while producer
             .send(
                 BaseRecord::<(), _>::to("web")
@@ -97,8 +100,18 @@ fn main() {
         }
     }
     producer.flush(Duration::from_secs(120)).expect("flush");
+    let stored: i64 = (0..partitions)
+        .map(|p| {
+            producer
+                .client()
+                .fetch_watermarks("web", p, Duration::from_secs(10))
+                .expect("watermarks")
+                .1
+        })
+        .sum();
+    assert_eq!(stored, n as i64, "the broker holds every message");
     println!(
-        "{n} web events ({:.1} MiB of JSON) in {PARTITIONS} partitions of the mock cluster",
+        "{n} web events ({:.1} MiB of JSON) in {partitions} partitions of the mock cluster",
         bytes as f64 / 1048576.0
     );
 
@@ -110,7 +123,7 @@ fn main() {
         .create()
         .expect("consumer");
     let mut tpl = TopicPartitionList::new();
-    for p in 0..PARTITIONS {
+    for p in 0..partitions {
         tpl.add_partition_offset("web", p, Offset::Beginning)
             .expect("tpl");
     }
