@@ -137,6 +137,10 @@ pub struct ServeArgs {
     /// Root folder of the local lake [default: ./data].
     #[arg(long, env = "ALOE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Address of the Prometheus metrics port, e.g. 127.0.0.1:9464 (port 0 picks a free one)
+    /// [default: 127.0.0.1:9464].
+    #[arg(long, env = "ALOE_METRICS_LISTEN", value_name = "HOST:PORT")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Do not serve the generated business in schema gen.
     #[arg(long)]
     pub no_gen: bool,

@@ -52,6 +52,10 @@ pub struct Config {
     pub tables: Vec<aloe_connectors::lake::TableDecl>,
     /// Size, period and seed of the generated business.
     pub generate: aloe_connectors::generate::GenerateConfig,
+    /// Serve Prometheus metrics over HTTP.
+    pub metrics: bool,
+    /// Address of the metrics port (`/metrics`, `/health`); loopback unless set otherwise.
+    pub metrics_listen: SocketAddr,
     /// The folder of SQL models (`silver/*.sql`, `gold/*.sql`).
     pub models_dir: PathBuf,
     /// Most models built at once.
@@ -73,6 +77,8 @@ impl Default for Config {
             tables: vec![],
             generate: Default::default(),
             kafka: vec![],
+            metrics: true,
+            metrics_listen: SocketAddr::from(([127, 0, 0, 1], 9464)),
             models_dir: PathBuf::from("sql"),
             model_threads: 2,
         }

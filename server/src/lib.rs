@@ -7,6 +7,7 @@ pub mod config;
 pub mod engine;
 pub mod functions;
 pub mod generate;
+pub mod metrics;
 pub mod models;
 pub mod serve;
 pub mod system;

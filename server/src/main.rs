@@ -53,6 +53,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.no_gen {
         config.gen_schema = false;
     }
+    if let Some(addr) = args.metrics_listen {
+        config.metrics_listen = addr;
+    }
     if let Some(n) = args.max_connections {
         config.max_connections = n;
     }

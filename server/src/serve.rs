@@ -85,6 +85,19 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
         config.database
     );
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "serving");
+    if config.metrics
+        && let Some(metrics_listener) = crate::metrics::http::bind(config.metrics_listen).await
+    {
+        if let Ok(at) = metrics_listener.local_addr() {
+            println!("aloe metrics on http://{at}/metrics");
+        }
+        let metrics = Arc::new(crate::metrics::Metrics::new(engine.kafka().clone()));
+        tokio::spawn(crate::metrics::http::serve(
+            metrics_listener,
+            metrics,
+            shutdown.clone(),
+        ));
+    }
     let options = ServerOptions {
         max_connections: config.max_connections,
     };

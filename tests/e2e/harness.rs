@@ -13,6 +13,8 @@ pub struct Server {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where its metrics port listens.
+    pub metrics: Option<SocketAddr>,
     /// Its working directory (the lake lives below it), when the server made it; removed when
     /// the server is dropped.
     _dir: Option<tempfile::TempDir>,
@@ -37,7 +39,7 @@ impl Server {
     pub fn start_in(dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_aloe"));
         cmd.arg("serve")
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
             .args(extra)
             .current_dir(dir)
             .stdout(Stdio::piped())
@@ -52,18 +54,25 @@ impl Server {
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
+            let mut addr = None;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("aloe listening on ") {
-                    let _ = tx.send(addr.parse::<SocketAddr>().expect("address"));
+                if let Some(a) = line.strip_prefix("aloe listening on ") {
+                    addr = Some(a.parse::<SocketAddr>().expect("address"));
+                }
+                // The metrics line follows the listening line.
+                if let Some(m) = line.strip_prefix("aloe metrics on http://") {
+                    let m = m.trim_end_matches("/metrics").parse::<SocketAddr>().ok();
+                    let _ = tx.send((addr.expect("listening line first"), m));
                 }
             }
         });
-        let addr = rx
+        let (addr, metrics) = rx
             .recv_timeout(Duration::from_secs(60))
-            .expect("aloe did not report its address within 60 s");
+            .expect("aloe did not report its addresses within 60 s");
         Server {
             child,
             addr,
+            metrics,
             _dir: None,
         }
     }
@@ -96,6 +105,25 @@ impl Server {
             .args(args)
             .output()
             .expect("psql is installed (the test command installs it)")
+    }
+
+    /// GET `path` on the metrics port: status line and body.
+    pub fn http_get(&self, path: &str) -> (String, String) {
+        use std::io::{Read, Write};
+        let addr = self.metrics.expect("the metrics port is served");
+        let mut s = std::net::TcpStream::connect(addr).expect("connect to the metrics port");
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        (
+            head.lines().next().unwrap_or_default().to_owned(),
+            body.to_owned(),
+        )
     }
 
     /// The server's process id.

@@ -335,6 +335,35 @@ async fn ingestion_is_exactly_once_across_a_crash() {
         .await,
         [4, 25_000, 25_000, 25_000, 1]
     );
+    // The same figures on the Prometheus port.
+    let (status, body) = server.http_get("/metrics");
+    assert!(status.contains("200"), "{status}");
+    let samples: Vec<&str> = body
+        .lines()
+        .filter(|l| {
+            l.starts_with("aloe_kafka_ingested_offset{") || l.starts_with("aloe_kafka_lag{")
+        })
+        .collect();
+    assert_eq!(samples.len(), 8, "{body}");
+    for s in &samples {
+        let value = s.rsplit(' ').next().unwrap();
+        let want = if s.starts_with("aloe_kafka_lag") {
+            "0"
+        } else {
+            "25000"
+        };
+        assert_eq!(value, want, "{s}");
+        assert!(
+            s.contains("table=\"events\"") && s.contains("topic=\"events\""),
+            "{s}"
+        );
+    }
+    assert!(
+        body.contains("# TYPE aloe_kafka_ingested_rows_total counter"),
+        "{body}"
+    );
+    assert!(server.http_get("/health").0.contains("200"));
+    assert!(server.http_get("/nothing").0.contains("404"));
     // Nothing is left in the tail; reading the whole topic explicitly still works.
     assert_eq!(ints(&c, "SELECT count(*) FROM kafka.events").await, [0]);
     assert_eq!(

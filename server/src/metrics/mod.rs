@@ -1,0 +1,49 @@
+//! Prometheus metrics: what the server exports at `/metrics`. Figures that already live
+//! elsewhere (each ingester's status) are read at scrape time rather than copied into
+//! counters, so the two can never disagree.
+
+pub mod http;
+mod ingest;
+
+use std::sync::Arc;
+
+use prometheus::{Encoder, Registry, TextEncoder};
+
+use crate::engine::kafka::KafkaTables;
+
+/// The server's metrics.
+pub struct Metrics {
+    registry: Registry,
+    kafka: Arc<KafkaTables>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Metrics {
+    /// Metrics over the server's Kafka tables.
+    pub fn new(kafka: Arc<KafkaTables>) -> Self {
+        Self {
+            registry: Registry::new(),
+            kafka,
+        }
+    }
+
+    /// The registry for counters other parts of the server keep.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Everything, in Prometheus' text format.
+    pub fn render(&self) -> String {
+        let mut families = self.registry.gather();
+        families.extend(ingest::families(&self.kafka));
+        let mut out = Vec::new();
+        // Encoding into a Vec cannot fail for well-formed families.
+        let _ = TextEncoder::new().encode(&families, &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
