@@ -49,6 +49,9 @@ pub struct IngestDecl {
     /// Longest wait, in milliseconds, before a partial batch is committed.
     #[serde(default = "interval_ms")]
     pub interval_ms: u64,
+    /// Compact the table's small files into bigger ones after this many commits (0: never).
+    #[serde(default = "compact_every")]
+    pub compact_every: u64,
 }
 
 fn json() -> String {
@@ -62,6 +65,9 @@ fn batch_size() -> usize {
 }
 fn interval_ms() -> u64 {
     1000
+}
+fn compact_every() -> u64 {
+    100
 }
 
 impl KafkaTableDecl {

@@ -96,12 +96,14 @@ fn declaration(name: String, c: &CreateExternalTable) -> EngineResult<KafkaTable
     let sample = number(&mut options, "sample")?;
     let batch_size = number(&mut options, "batch_size")?;
     let interval_ms = number(&mut options, "interval_ms")?;
+    let compact_every = number(&mut options, "compact_every")?;
     let ingest = match options.remove("ingest").as_deref() {
         None | Some("false") => None,
         Some(target) => Some(IngestDecl {
             table: (target != "true").then(|| target.to_owned()),
             batch_size: batch_size.unwrap_or(10_000) as usize,
             interval_ms: interval_ms.unwrap_or(1000),
+            compact_every: compact_every.unwrap_or(100),
         }),
     };
     let columns = c
