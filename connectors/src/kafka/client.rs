@@ -135,13 +135,7 @@ pub fn read_range(
                     break;
                 }
                 if m.offset() >= start {
-                    buffer.push(Message {
-                        partition,
-                        offset: m.offset(),
-                        timestamp_ms: m.timestamp().to_millis(),
-                        key: m.key().map(<[u8]>::to_vec),
-                        payload: m.payload().map(<[u8]>::to_vec),
-                    });
+                    buffer.push(Message::copied(&m));
                 }
                 let done = m.offset() >= end - 1;
                 if (buffer.len() >= chunk || done) && !sink(std::mem::take(&mut buffer)) {

@@ -35,6 +35,20 @@ pub struct Message {
     pub payload: Option<Vec<u8>>,
 }
 
+impl Message {
+    /// A copy of what librdkafka handed over.
+    pub fn copied(m: &rdkafka::message::BorrowedMessage<'_>) -> Self {
+        use rdkafka::message::Message as _;
+        Self {
+            partition: m.partition(),
+            offset: m.offset(),
+            timestamp_ms: m.timestamp().to_millis(),
+            key: m.key().map(<[u8]>::to_vec),
+            payload: m.payload().map(<[u8]>::to_vec),
+        }
+    }
+}
+
 /// A message that could not be decoded, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reject {

@@ -15,7 +15,6 @@ use deltalake::protocol::SaveMode;
 use futures::future::BoxFuture;
 use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError as RdError;
-use rdkafka::message::Message as _;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::{mpsc, watch};
 
@@ -391,13 +390,7 @@ fn consume(
                 if batch.is_empty() {
                     first_at = Instant::now();
                 }
-                batch.push(Message {
-                    partition: m.partition(),
-                    offset: m.offset(),
-                    timestamp_ms: m.timestamp().to_millis(),
-                    key: m.key().map(<[u8]>::to_vec),
-                    payload: m.payload().map(<[u8]>::to_vec),
-                });
+                batch.push(Message::copied(&m));
             }
             Some(Err(RdError::PartitionEOF(_))) | None => {}
             Some(Err(e)) => {

@@ -4,13 +4,12 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BinaryArray, Int32Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
+    ArrayRef, BinaryArray, RecordBatch, StringArray, TimestampMicrosecondArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::arrow::error::ArrowError;
 
-use super::decode::{Message, Reject};
+use super::decode::{Message, Reject, metadata_columns};
 
 /// Name of the quarantine table next to bronze table `table`.
 pub fn table_name(table: &str) -> String {
@@ -39,38 +38,23 @@ pub fn rows(
     rejects: &[Reject],
 ) -> Result<RecordBatch, ArrowError> {
     let now = chrono::Utc::now().timestamp_micros();
-    let pick = || rejects.iter().map(|r| &messages[r.index]);
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(vec![topic; rejects.len()])),
-        Arc::new(pick().map(|m| m.partition).collect::<Int32Array>()),
-        Arc::new(pick().map(|m| m.offset).collect::<Int64Array>()),
-        Arc::new(
-            pick()
-                .map(|m| m.timestamp_ms.map(|t| t * 1000))
-                .collect::<TimestampMicrosecondArray>()
-                .with_timezone("UTC"),
-        ),
-        Arc::new(
-            pick()
-                .map(|m| {
-                    m.key
-                        .as_deref()
-                        .map(|k| String::from_utf8_lossy(k).into_owned())
-                })
-                .collect::<StringArray>(),
-        ),
-        Arc::new(
-            pick()
-                .map(|m| m.payload.as_deref())
-                .collect::<BinaryArray>(),
-        ),
-        Arc::new(
-            rejects
-                .iter()
-                .map(|r| Some(r.reason.as_str()))
-                .collect::<StringArray>(),
-        ),
-        Arc::new(TimestampMicrosecondArray::from(vec![now; rejects.len()]).with_timezone("UTC")),
-    ];
+    let which: Vec<usize> = rejects.iter().map(|r| r.index).collect();
+    let mut columns: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec![topic; which.len()]))];
+    columns.extend(metadata_columns(messages, &which));
+    columns.push(Arc::new(
+        which
+            .iter()
+            .map(|&i| messages[i].payload.as_deref())
+            .collect::<BinaryArray>(),
+    ));
+    columns.push(Arc::new(
+        rejects
+            .iter()
+            .map(|r| Some(r.reason.as_str()))
+            .collect::<StringArray>(),
+    ));
+    columns.push(Arc::new(
+        TimestampMicrosecondArray::from(vec![now; which.len()]).with_timezone("UTC"),
+    ));
     RecordBatch::try_new(schema(), columns)
 }
