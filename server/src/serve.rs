@@ -98,6 +98,10 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
             shutdown.clone(),
         ));
     }
+    tokio::spawn(crate::models::schedule::run(
+        engine.models().clone(),
+        shutdown.clone(),
+    ));
     let options = ServerOptions {
         max_connections: config.max_connections,
     };

@@ -315,3 +315,60 @@ async fn readers_see_the_old_table_or_the_new_one_never_half() {
         "the reader overlapped the rebuilds: {distinct:?}"
     );
 }
+
+#[tokio::test]
+async fn a_scheduled_model_is_rebuilt_when_its_time_comes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "sql/gold/ticks.sql",
+        "/* schedule = \"* * * * * *\" */\nSELECT count(*) AS products FROM gen.products",
+    );
+    let server = Server::start_in(dir.path(), &[], &[]);
+    let c = server.connect().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let runs: i64 = c
+            .query_one(
+                "SELECT count(*) FROM aloe.runs WHERE model = 'gold.ticks' AND status = 'success'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if runs >= 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the schedule did not fire twice"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let products: i64 = c
+        .query_one("SELECT products FROM gold.ticks", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(products, 120);
+    let schedule: String = c
+        .query_one("SELECT schedule FROM aloe.models WHERE name = 'ticks'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(schedule, "* * * * * *");
+
+    // A schedule that is not cron is refused with the file's name.
+    write(
+        dir.path(),
+        "sql/gold/bad.sql",
+        "/* schedule = \"every day\" */\nSELECT 1 AS x",
+    );
+    let out = aloe_run(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.sql") && err.contains("every day"),
+        "{err}"
+    );
+}

@@ -6,6 +6,7 @@ pub mod header;
 pub mod history;
 pub mod project;
 pub mod runner;
+pub mod schedule;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, Weak};

@@ -79,6 +79,10 @@ impl Project {
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| ProjectError::File(format!("{shown}: {e}")))?;
                 let m = read(&text, &shown).map_err(ProjectError::File)?;
+                if let Some(expr) = &m.header.schedule {
+                    super::schedule::parse(expr)
+                        .map_err(|e| ProjectError::File(format!("{shown}: {e}")))?;
+                }
                 let reads = tables_read(&m.query, state)
                     .map_err(|e| ProjectError::File(format!("{shown}: {e}")))?;
                 let id = format!("{zone}.{name}");
