@@ -59,11 +59,11 @@ pub async fn run(models: Arc<Models>, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// A moment and the models due at it.
+type Due = (DateTime<Utc>, Vec<String>);
+
 /// The next time any scheduled model is due after `now`, and the models due then.
-fn next_due(
-    models: &Models,
-    now: DateTime<Utc>,
-) -> Result<Option<(DateTime<Utc>, Vec<String>)>, String> {
+fn next_due(models: &Models, now: DateTime<Utc>) -> Result<Option<Due>, String> {
     let project = models.project().map_err(|e| e.to_string())?;
     let mut by_time: BTreeMap<DateTime<Utc>, Vec<String>> = BTreeMap::new();
     for m in project.models.values() {
