@@ -187,6 +187,18 @@ async fn topics_are_tables_whose_filters_limit_the_read() {
             ),
             "22023",
         ),
+        (
+            format!(
+                "CREATE EXTERNAL TABLE kafka.k3 STORED AS KAFKA LOCATION 'clicks' OPTIONS ('bootstrap.servers' '{brokers}', 'sample' 'many')"
+            ),
+            "22023",
+        ),
+        (
+            format!(
+                "CREATE EXTERNAL TABLE kafka.k4 (tags INT[]) STORED AS KAFKA LOCATION 'clicks' OPTIONS ('bootstrap.servers' '{brokers}')"
+            ),
+            "0A000",
+        ),
         ("DROP TABLE kafka.clicks".to_owned(), "0A000"),
         ("DROP TABLE kafka.never".to_owned(), "42P01"),
     ] {

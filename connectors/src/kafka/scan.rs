@@ -55,9 +55,7 @@ impl KafkaTable {
             Some(s) => s,
             None => {
                 let d = decl.clone();
-                tokio::task::spawn_blocking(move || infer(&d))
-                    .await
-                    .map_err(|e| KafkaError::DataFusion(DataFusionError::External(e.into())))??
+                blocking(move || infer(&d)).await?
             }
         };
         Ok(Self {
@@ -90,7 +88,7 @@ impl KafkaTable {
         start: BTreeMap<i32, i64>,
     ) -> KafkaResult<Vec<Range>> {
         let decl = self.decl.clone();
-        tokio::task::spawn_blocking(move || {
+        blocking(move || {
             let consumer = client::consumer(&decl)?;
             let mut ranges = Vec::new();
             for p in client::partitions(&decl, &consumer)? {
@@ -120,7 +118,6 @@ impl KafkaTable {
             Ok(ranges)
         })
         .await
-        .map_err(|e| KafkaError::DataFusion(DataFusionError::External(e.into())))?
     }
 
     /// A plan reading `ranges`, one partition of the plan per Kafka partition.
@@ -149,9 +146,7 @@ impl KafkaTable {
     /// The topic's partitions.
     pub async fn partitions(&self) -> KafkaResult<Vec<i32>> {
         let decl = self.decl.clone();
-        tokio::task::spawn_blocking(move || client::partitions(&decl, &client::consumer(&decl)?))
-            .await
-            .map_err(|e| KafkaError::DataFusion(DataFusionError::External(e.into())))?
+        blocking(move || client::partitions(&decl, &client::consumer(&decl)?)).await
     }
 
     /// Bronze's next offset per partition, when the topic is ingested and has been committed.
@@ -164,6 +159,15 @@ impl KafkaTable {
         };
         next_offsets(&table, self.decl.topic(), &self.partitions().await?).await
     }
+}
+
+/// Runs librdkafka's blocking calls off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> KafkaResult<T> + Send + 'static,
+) -> KafkaResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| KafkaError::DataFusion(DataFusionError::External(e.into())))?
 }
 
 #[async_trait]
