@@ -117,26 +117,83 @@ async fn oids_agree_between_catalog_tables_and_sessions() {
     );
 }
 
+/// OIDs of gen's tables and of their schema, from pg_class, pg_attribute and a regclass cast.
+async fn gen_oids(c: &tokio_postgres::Client) -> Vec<(String, i64, i64, i64, i64)> {
+    let q = "SELECT c.relname, c.oid::int8, n.oid::int8, \
+             (SELECT min(a.attrelid)::int8 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid), \
+             'gen.orders'::regclass::oid::int8 \
+             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid \
+             WHERE n.nspname = 'gen' ORDER BY 1";
+    c.query(q, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect()
+}
+
 #[tokio::test]
-async fn oids_are_the_same_after_a_restart() {
-    let q = "SELECT c.relname, c.oid::int8, n.oid::int8 FROM pg_catalog.pg_class c \
-             JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid \
-             WHERE n.nspname IN ('gen', 'public') ORDER BY 1";
-    let mut runs = Vec::new();
-    for _ in 0..2 {
-        let server = Server::start();
+async fn oids_are_the_same_after_a_restart_and_a_new_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = {
+        let server = Server::start_in(dir.path(), &[], &[]);
         let c = server.connect().await;
-        let rows: Vec<(String, i64, i64)> = c
-            .query(q, &[])
+        let before = gen_oids(&c).await;
+        assert_eq!(before.len(), 13, "every table of gen: {before:?}");
+        for (name, oid, _, attrelid, regclass) in &before {
+            assert!(*oid >= 16384, "{name}: a user OID");
+            assert_eq!(attrelid, oid, "{name}: pg_attribute agrees with pg_class");
+            if name == "orders" {
+                assert_eq!(regclass, oid, "{name}: regclass agrees with pg_class");
+            }
+        }
+        // A table that lists before all others, in a schema that lists before gen.
+        c.batch_execute("CREATE TABLE bronze.aaa_first AS SELECT 1 AS x")
             .await
-            .unwrap()
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect();
-        assert_eq!(rows.len(), 13, "every table of gen: {rows:?}");
-        runs.push(rows);
-    }
-    assert_eq!(runs[0], runs[1]);
+            .unwrap();
+        assert_eq!(
+            gen_oids(&c).await,
+            before,
+            "same process, after a new table"
+        );
+        before
+    };
+    let server = Server::start_in(dir.path(), &[], &[]);
+    let c = server.connect().await;
+    assert_eq!(gen_oids(&c).await, first, "after a restart");
+    let fixed: Vec<(String, i64)> = c
+        .query(
+            "SELECT nspname::text, oid::int8 FROM pg_catalog.pg_namespace \
+             WHERE nspname IN ('pg_catalog', 'public') ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        fixed,
+        [("pg_catalog".to_string(), 11), ("public".to_string(), 2200)]
+    );
+    let postgres: i64 = c
+        .query_one(
+            "SELECT oid::int8 FROM pg_catalog.pg_database WHERE datname = 'postgres'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(postgres, 5);
+    let dupes: i64 = c
+        .query_one(
+            "SELECT count(*) - count(DISTINCT oid) FROM pg_catalog.pg_class",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(dupes, 0, "pg_class OIDs are unique");
 }
 
 #[tokio::test]

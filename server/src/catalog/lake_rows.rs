@@ -105,7 +105,7 @@ impl LakeRows {
                         rows.push(HashMap::from([
                             (
                                 "oid",
-                                ScalarValue::Int64(Some(index_oid(zone, &index.name))),
+                                ScalarValue::Int64(Some(super::oids::index(zone, &index.name))),
                             ),
                             ("relname", ScalarValue::Utf8(Some(index.name.clone()))),
                             ("relnamespace", ScalarValue::Int64(Some(*namespace))),
@@ -150,7 +150,7 @@ impl LakeRows {
                         rows.push(HashMap::from([
                             (
                                 "indexrelid",
-                                ScalarValue::Int64(Some(index_oid(zone, &index.name))),
+                                ScalarValue::Int64(Some(super::oids::index(zone, &index.name))),
                             ),
                             ("indrelid", ScalarValue::Int64(Some(*oid))),
                             ("indnatts", n.clone()),
@@ -319,18 +319,6 @@ async fn namespace_oids(state: &SessionState) -> Result<HashMap<String, i64>> {
         .into_iter()
         .map(|(oid, mut names)| (names.pop().unwrap_or_default(), oid))
         .collect())
-}
-
-/// A stable OID for a recorded index, from its zone and name, above the range pg_class uses
-/// for tables. FNV-1a is written out here because the standard hasher is seeded per process
-/// and the OID must be the same after a restart.
-fn index_oid(zone: &str, name: &str) -> i64 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in zone.bytes().chain([b'.']).chain(name.bytes()) {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    1_000_000_000 + i64::from(hash % 1_000_000_000)
 }
 
 #[async_trait]

@@ -3,8 +3,9 @@
 //!
 //! The tables and most functions come from the `datafusion-pg-catalog` crate. Its
 //! `setup_pg_catalog` registers the pg_catalog schema and the functions together on one
-//! context; Aloe registers the schema once per engine instead (one OID numbering shared by all
-//! sessions, so OIDs agree between connections and queries) and the functions per session.
+//! context; Aloe registers the schema once per engine instead and the functions per session.
+//! OIDs of schemas, tables and databases come from their names (`oids.rs`), so they agree
+//! between connections, queries and restarts.
 
 pub(crate) mod computed;
 mod descriptions;
@@ -14,11 +15,13 @@ mod format;
 mod functions;
 mod information_schema;
 mod lake_rows;
+pub mod oids;
 mod ordered;
 mod overrides;
 mod pg_proc;
 mod pg_settings;
 mod regproc;
+mod renumbered;
 mod subqueries;
 mod type_names;
 mod types;

@@ -5,7 +5,8 @@
 //! `stxkind`, ...) stored as text, so clients' `attnum = ANY(c.conkey)` and `indkey[n]` cannot
 //! be planned. Aloe's tables have no constraints, row policies or extended statistics, so
 //! those are served empty, with real array columns: every client query over them plans, and
-//! answers exactly what Aloe has. `pg_index` lists the indexes `CREATE INDEX` recorded and
+//! answers exactly what Aloe has. pg_namespace, pg_class, pg_attribute and pg_database carry
+//! Aloe's stable OIDs (see `renumbered.rs`). `pg_index` lists the indexes `CREATE INDEX` recorded and
 //! `pg_description` adds the lake tables' descriptions (see `lake_rows.rs`). `pg_settings` shows the reading session's
 //! own settings (see `pg_settings.rs`).
 
@@ -19,6 +20,7 @@ use datafusion::error::Result;
 
 use super::computed::Computed;
 use super::lake_rows::{LakeRows, Which};
+use super::renumbered::{Renumber, Renumbered};
 
 /// Array columns of the overridden tables and their element types.
 const ARRAY_COLUMNS: &[(&str, DataType)] = &[
@@ -60,14 +62,25 @@ impl SchemaProvider for Overrides {
             ))));
         }
         let inner = self.0.table(name).await?;
-        if name == "pg_class"
-            && let Some(inner) = inner
-        {
+        let renumber = [
+            Renumber::Namespace,
+            Renumber::Class,
+            Renumber::Attribute,
+            Renumber::Database,
+        ]
+        .into_iter()
+        .find(|r| r.table() == name);
+        if let (Some(renumber), Some(inner)) = (renumber, &inner) {
+            let renumbered: Arc<dyn TableProvider> =
+                Arc::new(Computed(Renumbered::new(renumber, self.0.clone(), inner)));
+            if renumber != Renumber::Class {
+                return Ok(Some(renumbered));
+            }
             return Ok(Some(Arc::new(Computed(LakeRows::new(
                 Which::IndexClasses,
                 inner.schema(),
                 self.1.clone(),
-                Some(inner),
+                Some(renumbered),
             )))));
         }
         if name == "pg_stat_user_tables"
