@@ -107,6 +107,14 @@ fn run_models(args: RunArgs) -> anyhow::Result<()> {
                     rows,
                     r.duration.as_secs_f64()
                 );
+                for t in &r.tests {
+                    eprintln!(
+                        "  {:<6} {:<5} {}",
+                        t.status.as_str(),
+                        t.severity.as_str(),
+                        t.summary()
+                    );
+                }
             })
             .await?;
         eprintln!(

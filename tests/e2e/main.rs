@@ -4,6 +4,7 @@
 mod catalog;
 mod copy;
 mod cursors;
+mod data_tests;
 mod errors;
 mod extended;
 mod generate;

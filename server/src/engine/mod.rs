@@ -88,6 +88,10 @@ impl Engine {
         engine.register_schema("kafka", engine.kafka.kafka_schema())?;
         engine.register_schema("live", engine.kafka.live_schema())?;
         engine.register_schema(
+            crate::models::staging::SCHEMA,
+            engine.models.staging().schema(),
+        )?;
+        engine.register_schema(
             "aloe",
             crate::system::schema(engine.kafka.clone(), engine.models.clone())?,
         )?;

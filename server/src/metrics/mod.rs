@@ -4,6 +4,7 @@
 
 pub mod http;
 mod ingest;
+mod models;
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use crate::engine::kafka::KafkaTables;
 pub struct Metrics {
     registry: Registry,
     kafka: Arc<KafkaTables>,
+    models: Arc<crate::models::Models>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -24,11 +26,12 @@ impl std::fmt::Debug for Metrics {
 }
 
 impl Metrics {
-    /// Metrics over the server's Kafka tables.
-    pub fn new(kafka: Arc<KafkaTables>) -> Self {
+    /// Metrics over the server's Kafka tables and models.
+    pub fn new(kafka: Arc<KafkaTables>, models: Arc<crate::models::Models>) -> Self {
         Self {
             registry: Registry::new(),
             kafka,
+            models,
         }
     }
 
@@ -41,6 +44,9 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut families = self.registry.gather();
         families.extend(ingest::families(&self.kafka));
+        families.extend(models::families(&self.models));
+        // The encoder refuses a family without samples, and would drop the whole page.
+        families.retain(|f| !f.get_metric().is_empty());
         let mut out = Vec::new();
         // Encoding into a Vec cannot fail for well-formed families.
         let _ = TextEncoder::new().encode(&families, &mut out);

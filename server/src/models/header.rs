@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::data_tests::DataTest;
+
 /// How a model's result is kept.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -28,6 +30,9 @@ pub struct Header {
     pub description: Option<String>,
     /// Column comments, by column.
     pub columns: BTreeMap<String, String>,
+    /// Data tests run after each build (`[[test]]` tables).
+    #[serde(rename = "test")]
+    pub tests: Vec<DataTest>,
 }
 
 /// A model file split into header and query.
@@ -49,6 +54,9 @@ pub fn read(text: &str, path: &str) -> Result<ModelText, String> {
                 .ok_or_else(|| format!("{path}: the header comment is not closed with */"))?;
             let header: Header =
                 toml::from_str(&after[..end]).map_err(|e| format!("{path}: header: {e}"))?;
+            for test in &header.tests {
+                test.check().map_err(|e| format!("{path}: {e}"))?;
+            }
             (header, &after[end + 2..])
         }
         None => (Header::default(), trimmed),

@@ -2,11 +2,14 @@
 //! building them from the command line (`aloe run`), from SQL (`CALL aloe.run(...)`) and, in
 //! the server, at start when their tables are missing.
 
+pub mod data_tests;
 pub mod header;
 pub mod history;
 pub mod project;
 pub mod runner;
 pub mod schedule;
+pub mod staging;
+pub mod test_run;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, Weak};
@@ -30,6 +33,8 @@ pub struct Models {
     engine: OnceLock<Weak<Engine>>,
     /// One run at a time: two runs of one model would race to commit.
     running: tokio::sync::Mutex<()>,
+    /// Schema `aloe_staging`: rows waiting for their data tests.
+    staging: staging::Staging,
 }
 
 impl Models {
@@ -41,12 +46,18 @@ impl Models {
             history: history::History::default(),
             engine: OnceLock::new(),
             running: tokio::sync::Mutex::new(()),
+            staging: staging::Staging::default(),
         }
     }
 
     /// Lets the models run on `engine`.
     pub fn attach(&self, engine: &Arc<Engine>) {
         let _ = self.engine.set(Arc::downgrade(engine));
+    }
+
+    /// Where rows wait for their data tests.
+    pub fn staging(&self) -> &staging::Staging {
+        &self.staging
     }
 
     /// What ran so far.

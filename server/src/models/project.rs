@@ -83,9 +83,18 @@ impl Project {
                     super::schedule::parse(expr)
                         .map_err(|e| ProjectError::File(format!("{shown}: {e}")))?;
                 }
-                let reads = tables_read(&m.query, state)
+                let mut reads = tables_read(&m.query, state)
                     .map_err(|e| ProjectError::File(format!("{shown}: {e}")))?;
                 let id = format!("{zone}.{name}");
+                // A relationships test reads its target after the build: build that first.
+                reads.extend(
+                    m.header
+                        .tests
+                        .iter()
+                        .filter_map(|t| t.reads())
+                        .filter(|t| *t != id)
+                        .map(str::to_owned),
+                );
                 models.insert(
                     id.clone(),
                     Model {

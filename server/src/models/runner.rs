@@ -11,9 +11,12 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use tokio::task::JoinSet;
 
+use super::data_tests::Severity;
 use super::header::Materialized;
 use super::project::{Model, Project};
-use crate::engine::{Engine, Outcome, TxStatus};
+use super::staging::Subject;
+use super::test_run::{TestResult, run_tests};
+use crate::engine::{Engine, Outcome, Session, TxStatus};
 
 /// How a model's run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +55,8 @@ pub struct ModelRun {
     pub duration: Duration,
     /// Why it failed or was skipped.
     pub message: Option<String>,
+    /// Its data tests, in the order the header lists them.
+    pub tests: Vec<TestResult>,
 }
 
 /// Runs the `selected` models of `project`, at most `parallel` at once; `progress` hears of
@@ -142,6 +147,7 @@ fn skipped(id: &str, why: String) -> ModelRun {
         started: Utc::now(),
         duration: Duration::ZERO,
         message: Some(why),
+        tests: Vec::new(),
     }
 }
 
@@ -152,7 +158,8 @@ fn build(engine: Arc<Engine>, model: Model) -> BoxFuture<'static, ModelRun> {
     Box::pin(async move {
         let started = Utc::now();
         let clock = Instant::now();
-        let result = build_inner(&engine, &model).await;
+        let mut tests = Vec::new();
+        let result = build_inner(&engine, &model, &mut tests).await;
         let (status, rows, message) = match result {
             Ok(rows) => (RunStatus::Success, rows, None),
             Err(e) => (RunStatus::Failed, None, Some(e)),
@@ -164,39 +171,102 @@ fn build(engine: Arc<Engine>, model: Model) -> BoxFuture<'static, ModelRun> {
             started,
             duration: clock.elapsed(),
             message,
+            tests,
         }
     })
 }
 
-async fn build_inner(engine: &Arc<Engine>, model: &Model) -> Result<Option<u64>, String> {
+async fn build_inner(
+    engine: &Arc<Engine>,
+    model: &Model,
+    tests: &mut Vec<TestResult>,
+) -> Result<Option<u64>, String> {
     let session = engine
         .session("aloe", &BTreeMap::new())
         .map_err(|e| e.to_string())?;
     let target = format!("\"{}\".\"{}\"", model.zone, model.name);
-    let sql = match model.header.materialized {
-        Materialized::Table => format!("CREATE OR REPLACE TABLE {target} AS {}", model.query),
-        Materialized::View => format!("CREATE OR REPLACE VIEW {target} AS {}", model.query),
+    let blocking = model
+        .header
+        .tests
+        .iter()
+        .any(|t| t.severity == Severity::Error);
+    let rows = match (model.header.materialized, blocking) {
+        (Materialized::View, _) => {
+            // A view's rows are its query's: test the query, then publish the view.
+            let this = Subject::Query(&model.query);
+            run_tests(&session, model, &this, tests).await;
+            refuse_on_blocking(tests)?;
+            execute(
+                &session,
+                &format!("CREATE OR REPLACE VIEW {target} AS {}", model.query),
+            )
+            .await?
+        }
+        (Materialized::Table, false) => {
+            let rows = execute(
+                &session,
+                &format!("CREATE OR REPLACE TABLE {target} AS {}", model.query),
+            )
+            .await?;
+            run_tests(&session, model, &Subject::Table(&target), tests).await;
+            rows
+        }
+        (Materialized::Table, true) => {
+            // Built into a staging table first: readers keep the previous version until
+            // the tests pass, and the published table is exactly what was tested.
+            let staged = engine.models().staging().stage(&session, model).await?;
+            run_tests(&session, model, &Subject::Table(staged.reference()), tests).await;
+            refuse_on_blocking(tests)?;
+            execute(
+                &session,
+                &format!(
+                    "CREATE OR REPLACE TABLE {target} AS SELECT * FROM {}",
+                    staged.reference()
+                ),
+            )
+            .await?
+        }
     };
-    let mut rows = None;
-    let mut statements = vec![sql];
     if let (Materialized::Table, Some(d)) = (model.header.materialized, &model.header.description) {
-        statements.push(format!(
-            "COMMENT ON TABLE {target} IS '{}'",
-            d.replace('\'', "''")
-        ));
+        execute(
+            &session,
+            &format!("COMMENT ON TABLE {target} IS '{}'", d.replace('\'', "''")),
+        )
+        .await?;
     }
-    for sql in statements {
-        for parsed in session.parse(&sql).map_err(|e| e.to_string())? {
-            let outcome = session
-                .execute(&parsed, None, TxStatus::Idle)
-                .await
-                .map_err(|e| format!("{} ({})", e.message, e.code))?;
-            if let Outcome::Command { tag, .. } = outcome
-                && let Some(n) = tag.strip_prefix("SELECT ")
-            {
-                rows = n.parse().ok();
-            }
+    Ok(rows)
+}
+
+/// Runs `sql` (one or more statements); the row count of the last `SELECT n` tag.
+async fn execute(session: &Session, sql: &str) -> Result<Option<u64>, String> {
+    let mut rows = None;
+    for parsed in session.parse(sql).map_err(|e| e.to_string())? {
+        let outcome = session
+            .execute(&parsed, None, TxStatus::Idle)
+            .await
+            .map_err(|e| format!("{} ({})", e.message, e.code))?;
+        if let Outcome::Command { tag, .. } = outcome
+            && let Some(n) = tag.strip_prefix("SELECT ")
+        {
+            rows = n.parse().ok();
         }
     }
     Ok(rows)
+}
+
+/// An error naming the failed tests of severity error, if any.
+fn refuse_on_blocking(tests: &[TestResult]) -> Result<(), String> {
+    let failed: Vec<String> = tests
+        .iter()
+        .filter(|t| t.blocks())
+        .map(TestResult::summary)
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "not published, the previous version stays: {}",
+            failed.join("; ")
+        ))
+    }
 }

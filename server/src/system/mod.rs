@@ -2,6 +2,7 @@
 
 pub mod ingest_status;
 pub mod models;
+pub mod test_results;
 
 use std::sync::Arc;
 
@@ -21,7 +22,14 @@ pub fn schema(
         "models".into(),
         Arc::new(Computed(models::ModelRows(models.clone()))),
     )?;
-    schema.register_table("runs".into(), Arc::new(Computed(models::RunRows(models))))?;
+    schema.register_table(
+        "runs".into(),
+        Arc::new(Computed(models::RunRows(models.clone()))),
+    )?;
+    schema.register_table(
+        "test_results".into(),
+        Arc::new(Computed(test_results::TestResultRows(models))),
+    )?;
     schema.register_table(
         "ingest_status".into(),
         Arc::new(Computed(ingest_status::IngestStatusRows(kafka))),
