@@ -15,9 +15,10 @@ use aloe_server::models::RunStatus;
 /// Aloe's own news at info; the libraries' only when something is wrong. The Delta kernel logs
 /// every snapshot it builds, and reports a table that does not exist yet (which Aloe asks about
 /// on purpose before a first write) as an error, so it is silenced; its real failures reach the
-/// user through Aloe's errors.
-const DEFAULT_LOG: &str =
-    "warn,aloe=info,aloe_server=info,aloe_connectors=info,buoyant_kernel=off,delta_kernel=off";
+/// user through Aloe's errors. Delta stores timestamps in microseconds, PostgreSQL's own
+/// precision, so its warning at each write of a nanosecond column tells a user nothing.
+const DEFAULT_LOG: &str = "warn,aloe=info,aloe_server=info,aloe_connectors=info,\
+    buoyant_kernel=off,delta_kernel=off,deltalake_core::kernel::schema::cast=error";
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
