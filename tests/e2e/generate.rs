@@ -7,14 +7,7 @@ use std::process::{Command, Output};
 use crate::harness::Server;
 
 fn generate(dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aloe"));
-    cmd.arg("generate").args(args).current_dir(dir);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("ALOE_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.output().expect("run aloe generate")
+    crate::harness::aloe(dir, &[&["generate"], args].concat())
 }
 
 const SMALL: [&str; 8] = [

@@ -169,3 +169,15 @@ pub fn python() -> String {
         .or(default_venv)
         .unwrap_or_else(|| "python3".into())
 }
+
+/// Runs `aloe ARGS` in `dir` to its end, without the caller's ALOE_* settings.
+pub fn aloe(dir: &std::path::Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aloe"));
+    cmd.args(args).current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("ALOE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.output().expect("run aloe")
+}

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::harness::{Server, sqlstate};
 
@@ -15,14 +15,7 @@ fn write(dir: &Path, rel: &str, text: &str) {
 }
 
 fn aloe_run(dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aloe"));
-    cmd.arg("run").args(args).current_dir(dir);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("ALOE_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.output().expect("run aloe run")
+    crate::harness::aloe(dir, &[&["run"], args].concat())
 }
 
 fn project(dir: &Path) {

@@ -1,0 +1,159 @@
+//! The shop's models in `sql/`, on generated bronze: `aloe run` builds every one with its data
+//! tests passing, and the gold numbers the generator also knows (spend, attributed orders and
+//! revenue per campaign, influencer and promotion and day) equal its truth tables row for row.
+
+use std::path::Path;
+
+use crate::harness::{Server, aloe};
+
+fn models_dir() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sql")
+        .canonicalize()
+        .expect("the sql folder")
+        .display()
+        .to_string()
+}
+
+/// Rows of `truth` (day, id, orders, revenue[, spend]) that `gold` does not match, and the
+/// other way round, compared to the cent.
+async fn mismatches(c: &tokio_postgres::Client, sql: &str) -> (i64, i64) {
+    let row = c.query_one(sql, &[]).await.unwrap();
+    (row.get(0), row.get(1))
+}
+
+#[tokio::test]
+async fn gold_equals_the_generators_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    // A short period around Black Friday, so sitewide sales and every kind of source occur.
+    std::fs::write(
+        dir.path().join("aloe.toml"),
+        format!(
+            "models_dir = \"{}\"\n[generate]\nstart_date = 2025-11-20\nend_date = 2025-12-01\n\
+             events_per_day = 3000\ninitial_customers = 500\n",
+            models_dir()
+        ),
+    )
+    .unwrap();
+    let out = aloe(dir.path(), &["generate", "all"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = aloe(dir.path(), &["run"]);
+    let report = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{report}");
+    let built = report.lines().filter(|l| l.starts_with("success")).count();
+    let files = ["silver", "gold"]
+        .iter()
+        .map(|z| {
+            std::fs::read_dir(Path::new(&models_dir()).join(z))
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .path()
+                        .extension()
+                        .is_some_and(|x| x == "sql")
+                })
+                .count()
+        })
+        .sum::<usize>();
+    assert_eq!(built, files, "every model built: {report}");
+    assert!(!report.contains("  fail "), "no data test failed: {report}");
+
+    let server = Server::start_in(dir.path(), &[], &[]);
+    let c = server.connect().await;
+    let campaigns = mismatches(
+        &c,
+        "SELECT count(*) FILTER (WHERE g.campaign_id IS NULL OR g.orders <> t.attributed_orders \
+                OR abs(g.revenue - t.attributed_revenue) >= 0.005 OR abs(g.spend - t.spend) >= 0.005), \
+                count(*) FILTER (WHERE t.campaign_id IS NULL) \
+         FROM gen.truth_campaign_daily t \
+         FULL JOIN (SELECT * FROM gold.campaign_daily WHERE spend > 0 OR orders > 0) g \
+           ON g.day = t.day AND g.campaign_id = t.campaign_id",
+    )
+    .await;
+    assert_eq!(
+        campaigns,
+        (0, 0),
+        "campaign days (truth unmatched, gold unmatched)"
+    );
+    let influencers = mismatches(
+        &c,
+        "SELECT count(*) FILTER (WHERE g.influencer_id IS NULL \
+                OR g.attributed_orders <> t.attributed_orders \
+                OR abs(g.attributed_revenue - t.attributed_revenue) >= 0.005), \
+                count(*) FILTER (WHERE t.influencer_id IS NULL) \
+         FROM gen.truth_influencer_daily t \
+         FULL JOIN (SELECT * FROM gold.influencer_daily WHERE attributed_orders > 0) g \
+           ON g.day = t.day AND g.influencer_id = t.influencer_id",
+    )
+    .await;
+    assert_eq!(influencers, (0, 0), "influencer days");
+    let promotions = mismatches(
+        &c,
+        "SELECT count(*) FILTER (WHERE g.promotion_id IS NULL OR g.orders <> t.attributed_orders \
+                OR abs(g.revenue - t.attributed_revenue) >= 0.005), \
+                count(*) FILTER (WHERE t.promotion_id IS NULL) \
+         FROM gen.truth_promotion_daily t \
+         FULL JOIN gold.promotion_daily g ON g.day = t.day AND g.promotion_id = t.promotion_id",
+    )
+    .await;
+    assert_eq!(promotions, (0, 0), "promotion days");
+    // The comparison is not vacuous: campaigns, influencers and codes all brought orders.
+    let credited: (i64, i64, i64) = {
+        let r = c
+            .query_one(
+                "SELECT count(campaign_id), count(influencer_id), count(promotion_id) \
+                 FROM gold.order_attribution",
+                &[],
+            )
+            .await
+            .unwrap();
+        (r.get(0), r.get(1), r.get(2))
+    };
+    assert!(
+        credited.0 > 0 && credited.1 > 0 && credited.2 > 0,
+        "{credited:?}"
+    );
+    // Every order is in the attribution, and the channels' orders add up to all orders.
+    let totals = c
+        .query_one(
+            "SELECT (SELECT count(*) FROM silver.orders), \
+                    (SELECT CAST(sum(orders) AS BIGINT) FROM gold.channel_daily), \
+                    (SELECT count(*) FROM gen.orders)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (orders, by_channel, generated): (i64, i64, i64) =
+        (totals.get(0), totals.get(1), totals.get(2));
+    assert_eq!(orders, generated);
+    assert_eq!(by_channel, orders);
+    // Black Friday's sale shows as uplift against comparable days.
+    let uplift: f64 = c
+        .query_one(
+            "SELECT uplift FROM gold.promotion_impact WHERE code = 'BLACKFRIDAY25'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(uplift > 0.2, "Black Friday uplift {uplift}");
+    // Models carry their descriptions to the catalog.
+    let described: Option<String> = c
+        .query_one(
+            "SELECT obj_description('gold.campaign_daily'::regclass, 'pg_class')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        described
+            .unwrap_or_default()
+            .starts_with("Campaign performance")
+    );
+}
