@@ -144,6 +144,13 @@ pub struct ServeArgs {
     /// Do not serve the generated business in schema gen.
     #[arg(long)]
     pub no_gen: bool,
+    /// Do not land the generated business in an empty bronze at start (on by default only
+    /// without a configuration file).
+    #[arg(long)]
+    pub no_seed: bool,
+    /// Do not build the models whose tables are missing at start.
+    #[arg(long)]
+    pub no_build_missing: bool,
     /// Most client connections at once [default: 100].
     #[arg(long, env = "ALOE_MAX_CONNECTIONS", value_name = "N")]
     pub max_connections: Option<usize>,

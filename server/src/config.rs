@@ -62,6 +62,11 @@ pub struct Config {
     pub model_threads: usize,
     /// Kafka topics served in schema `kafka` (`[[kafka]]`).
     pub kafka: Vec<aloe_connectors::kafka::KafkaTableDecl>,
+    /// At start, land the generated business (`[generate]`) in bronze when bronze holds none
+    /// of it. Defaults to on without a configuration file (the embedded default), off with one.
+    pub seed_bronze: Option<bool>,
+    /// At start, build (in the background) the models whose tables do not exist yet.
+    pub build_missing_models: bool,
 }
 
 impl Default for Config {
@@ -81,6 +86,8 @@ impl Default for Config {
             metrics_listen: SocketAddr::from(([127, 0, 0, 1], 9464)),
             models_dir: PathBuf::from("sql"),
             model_threads: 2,
+            seed_bronze: None,
+            build_missing_models: true,
         }
     }
 }
@@ -120,16 +127,20 @@ impl Config {
             }
             set_path(&mut table, &key.to_ascii_lowercase(), &value);
         }
-        table
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Invalid {
-                origin: if origin.is_empty() {
-                    " (from ALOE_* variables)".into()
-                } else {
-                    format!("{origin} or ALOE_* variables")
-                },
-                message: e.to_string(),
-            })
+        let mut config: Self =
+            table
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Invalid {
+                    origin: if origin.is_empty() {
+                        " (from ALOE_* variables)".into()
+                    } else {
+                        format!("{origin} or ALOE_* variables")
+                    },
+                    message: e.to_string(),
+                })?;
+        // No file is the embedded default: a newcomer gets bronze filled and gold built.
+        config.seed_bronze.get_or_insert(origin.is_empty());
+        Ok(config)
     }
 }
 
@@ -183,6 +194,28 @@ mod tests {
         assert_eq!(c.listen.port(), 7000);
         assert!(!c.gen_schema);
         assert_eq!(c.database, "aloe");
+    }
+
+    #[test]
+    fn bronze_is_seeded_only_on_the_embedded_default() {
+        assert_eq!(
+            Config::load(None, env(&[])).unwrap().seed_bronze,
+            Some(true)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("aloe.toml");
+        std::fs::write(&file, "database = \"shop\"\n").unwrap();
+        assert_eq!(
+            Config::load(Some(&file), env(&[])).unwrap().seed_bronze,
+            Some(false)
+        );
+        std::fs::write(&file, "seed_bronze = true\n").unwrap();
+        assert_eq!(
+            Config::load(Some(&file), env(&[])).unwrap().seed_bronze,
+            Some(true)
+        );
+        let off = Config::load(None, env(&[("ALOE_SEED_BRONZE", "false")])).unwrap();
+        assert_eq!(off.seed_bronze, Some(false));
     }
 
     #[test]

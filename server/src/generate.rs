@@ -68,13 +68,28 @@ pub async fn stream(config: &Config, options: StreamOptions) -> Result<u64, Gene
     Ok(sent)
 }
 
-/// Writes `part` of the business `config.generate` describes into the bronze zone.
-pub async fn run(config: &Config, part: GeneratePart) -> Result<Written, GenerateError> {
+/// The parts `part` names.
+fn parts(part: GeneratePart) -> &'static [Part] {
+    match part {
+        GeneratePart::Crm => &[Part::Crm],
+        GeneratePart::Advertising => &[Part::Advertising],
+        GeneratePart::Web => &[Part::Web],
+        GeneratePart::All => &[Part::Crm, Part::Advertising, Part::Web],
+    }
+}
+
+/// Writes `part` of the business `config.generate` describes into the bronze zone of `lake`;
+/// `progress` hears (days done, days) after each day. Returns what was written and where.
+pub async fn land(
+    config: &Config,
+    lake: &Lake,
+    part: GeneratePart,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<(Written, String), GenerateError> {
     config
         .generate
         .validate()
         .map_err(GenerateError::Settings)?;
-    let lake = Lake::open(&config.zones, &config.data_dir, &config.s3, vec![])?;
     let zone = lake
         .schema("bronze")
         .expect("every lake has a bronze zone")
@@ -84,30 +99,33 @@ pub async fn run(config: &Config, part: GeneratePart) -> Result<Written, Generat
     let target = zone.url.to_string();
     let business = Business::new(config.generate.clone());
     let exporter = Exporter::new(&business, zone)?;
-    let parts: &[Part] = match part {
-        GeneratePart::Crm => &[Part::Crm],
-        GeneratePart::Advertising => &[Part::Advertising],
-        GeneratePart::Web => &[Part::Web],
-        GeneratePart::All => &[Part::Crm, Part::Advertising, Part::Web],
-    };
-    let started = Instant::now();
     let mut written = Written::default();
-    for p in parts {
+    for p in parts(part) {
         written += exporter.write_fixed(*p).await?;
     }
     let days: Vec<_> = config.generate.dates().collect();
-    let bar = ProgressBar::new(days.len() as u64).with_style(
+    for (done, day) in days.iter().enumerate() {
+        for p in parts(part) {
+            written += exporter.write_day(*p, *day).await?;
+        }
+        progress(done + 1, days.len());
+    }
+    Ok((written, target))
+}
+
+/// Writes `part` of the business `config.generate` describes into the bronze zone, with a
+/// progress bar and a summary line.
+pub async fn run(config: &Config, part: GeneratePart) -> Result<Written, GenerateError> {
+    let lake = Lake::open(&config.zones, &config.data_dir, &config.s3, vec![])?;
+    let started = Instant::now();
+    let bar = ProgressBar::new(config.generate.dates().count() as u64).with_style(
         ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} days, {per_sec}, eta {eta}")
             .expect("a valid template")
             .progress_chars("=> "),
     );
     bar.set_message("generating");
-    for day in days {
-        for p in parts {
-            written += exporter.write_day(*p, day).await?;
-        }
-        bar.inc(1);
-    }
+    let (written, target) =
+        land(config, &lake, part, |done, _| bar.set_position(done as u64)).await?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(

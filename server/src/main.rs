@@ -27,6 +27,8 @@ fn main() -> std::process::ExitCode {
             EnvFilter::try_from_env("ALOE_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG)),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, not in log files and pipes.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let result = match cli.command {
         Command::Serve(args) => serve(args),
@@ -53,6 +55,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if args.no_gen {
         config.gen_schema = false;
+    }
+    if args.no_seed {
+        config.seed_bronze = Some(false);
+    }
+    if args.no_build_missing {
+        config.build_missing_models = false;
     }
     if let Some(addr) = args.metrics_listen {
         config.metrics_listen = addr;

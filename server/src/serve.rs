@@ -105,6 +105,7 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
         engine.models().clone(),
         shutdown.clone(),
     ));
+    tokio::spawn(crate::bootstrap::run(engine.clone(), config.clone()));
     let options = ServerOptions {
         max_connections: config.max_connections,
     };

@@ -157,3 +157,99 @@ async fn gold_equals_the_generators_truth() {
             .starts_with("Campaign performance")
     );
 }
+
+#[tokio::test]
+async fn the_embedded_default_lands_bronze_and_builds_gold_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = models_dir();
+    // No configuration file: the embedded default, made smaller through the environment.
+    let env = [
+        ("ALOE_MODELS_DIR", models.as_str()),
+        ("ALOE_GENERATE__START_DATE", "2025-11-20"),
+        ("ALOE_GENERATE__END_DATE", "2025-11-30"),
+        ("ALOE_GENERATE__EVENTS_PER_DAY", "2000"),
+        ("ALOE_GENERATE__INITIAL_CUSTOMERS", "300"),
+    ];
+    let server = Server::start_bootstrapping(dir.path(), &env);
+    let c = server.connect().await;
+    // Served at once, while bronze and the models are being made.
+    let products: i64 = c
+        .query_one("SELECT count(*) FROM gen.products", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(products, 120);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    let total = ["silver", "gold"]
+        .iter()
+        .map(|z| {
+            std::fs::read_dir(Path::new(&models).join(z))
+                .unwrap()
+                .count() as i64
+        })
+        .sum::<i64>();
+    loop {
+        let built: i64 = c
+            .query_one(
+                "SELECT count(*) FROM aloe.models WHERE status = 'success'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if built == total {
+            break;
+        }
+        let failed: i64 = c
+            .query_one(
+                "SELECT count(*) FROM aloe.models WHERE status IN ('failed', 'skipped')",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(failed, 0, "a model did not build at start");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{built} of {total} models built"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    let campaign_days: i64 = c
+        .query_one("SELECT count(*) FROM gold.campaign_daily", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(campaign_days > 0);
+    drop(c);
+    drop(server);
+    // A second start finds bronze and every model there: nothing is landed or built again.
+    let files_before = count_files(&dir.path().join("data/bronze"));
+    let server = Server::start_bootstrapping(dir.path(), &env);
+    let c = server.connect().await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let runs: i64 = c
+        .query_one("SELECT count(*) FROM aloe.runs", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(runs, 0, "nothing rebuilt");
+    assert_eq!(count_files(&dir.path().join("data/bronze")), files_before);
+}
+
+fn count_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| {
+                    if e.path().is_dir() {
+                        count_files(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}

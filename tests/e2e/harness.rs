@@ -37,9 +37,30 @@ impl Server {
     /// A server working in `dir` (kept after it stops, so another server can start on the
     /// same lake), with extra flags and environment variables.
     pub fn start_in(dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Self::launch(dir, extra, env, false)
+    }
+
+    /// A server in `dir` that lands generated data and builds missing models at start, as
+    /// its configuration says.
+    pub fn start_bootstrapping(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
+        Self::launch(dir, &[], env, true)
+    }
+
+    fn launch(
+        dir: &std::path::Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        bootstrap: bool,
+    ) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_aloe"));
         cmd.arg("serve")
             .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+            // What a server does by itself at start has tests of its own (start_bootstrapping).
+            .args(if bootstrap {
+                &[][..]
+            } else {
+                &["--no-seed", "--no-build-missing"][..]
+            })
             .args(extra)
             .current_dir(dir)
             .stdout(Stdio::piped())

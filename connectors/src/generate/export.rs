@@ -37,6 +37,14 @@ enum Shape {
 type Export = (&'static str, &'static str, Shape, Option<&'static str>);
 
 impl Part {
+    /// Every part.
+    pub const ALL: [Part; 3] = [Part::Crm, Part::Advertising, Part::Web];
+
+    /// The bronze tables this part writes.
+    pub fn bronze_tables(self) -> impl Iterator<Item = &'static str> {
+        self.exports().iter().map(|e| e.1)
+    }
+
     fn exports(self) -> &'static [Export] {
         match self {
             Part::Crm => &[

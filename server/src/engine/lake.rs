@@ -32,6 +32,20 @@ pub const INDEX_NOTICE: &str = "Aloe scans columnar data instead of using indexe
                                 the index is recorded (pg_index lists it) but not built";
 
 impl Engine {
+    /// Whether zone `zone` serves a table or view `name`.
+    pub fn has_table(&self, zone: &str, name: &str) -> bool {
+        self.lake
+            .schema(zone)
+            .is_some_and(|s| s.get(name).is_some())
+    }
+
+    /// Lists zone `zone` again, so files written by another process are served.
+    pub async fn refresh_zone(&self, zone: &str) -> EngineResult<()> {
+        let session = self.session("aloe", &BTreeMap::new())?;
+        self.lake.refresh(&session.state(), zone).await?;
+        Ok(())
+    }
+
     /// Lists every zone, opens its tables and loads the views kept in it. A view that cannot
     /// be planned (its tables are gone) is skipped with a warning and stays in the lake.
     pub async fn open_lake(&self) -> EngineResult<()> {

@@ -98,6 +98,11 @@ impl Engine {
         Ok(engine)
     }
 
+    /// The lake.
+    pub fn lake_handle(&self) -> Arc<aloe_connectors::lake::Lake> {
+        self.lake.clone()
+    }
+
     /// The SQL models.
     pub fn models(&self) -> &Arc<crate::models::Models> {
         &self.models
