@@ -67,6 +67,8 @@ pub struct Config {
     pub seed_bronze: Option<bool>,
     /// At start, build (in the background) the models whose tables do not exist yet.
     pub build_missing_models: bool,
+    /// Model runs on a schedule (`[[schedule]]`: `cron`, `select`).
+    pub schedule: Vec<crate::models::schedule::ScheduleDecl>,
 }
 
 impl Default for Config {
@@ -88,6 +90,7 @@ impl Default for Config {
             model_threads: 2,
             seed_bronze: None,
             build_missing_models: true,
+            schedule: vec![],
         }
     }
 }
@@ -140,6 +143,12 @@ impl Config {
                 })?;
         // No file is the embedded default: a newcomer gets bronze filled and gold built.
         config.seed_bronze.get_or_insert(origin.is_empty());
+        for s in &config.schedule {
+            s.validate().map_err(|message| ConfigError::Invalid {
+                origin: origin.clone(),
+                message,
+            })?;
+        }
         Ok(config)
     }
 }

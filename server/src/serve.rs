@@ -46,7 +46,11 @@ pub async fn open_engine(config: &Config) -> Result<Arc<Engine>, StartError> {
         &config.s3,
         config.tables.clone(),
     )?;
-    let models = crate::models::Models::new(config.models_dir.clone(), config.model_threads);
+    let models = crate::models::Models::new(
+        config.models_dir.clone(),
+        config.model_threads,
+        config.schedule.clone(),
+    );
     let engine = Arc::new(Engine::new(&config.database, lake, models)?);
     engine.models().attach(&engine);
     if config.gen_schema {

@@ -365,3 +365,70 @@ async fn a_scheduled_model_is_rebuilt_when_its_time_comes() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_schedule_in_aloe_toml_runs_its_selection_and_downstream() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "sql/silver/products.sql",
+        "SELECT product_id, category FROM gen.products",
+    );
+    write(
+        dir.path(),
+        "sql/gold/categories.sql",
+        "SELECT category, count(*) AS products FROM silver.products GROUP BY 1",
+    );
+    write(dir.path(), "sql/gold/unscheduled.sql", "SELECT 1 AS x");
+    write(
+        dir.path(),
+        "aloe.toml",
+        "[[schedule]]\ncron = \"*/2 * * * * *\"\nselect = [\"silver.products+\"]\n",
+    );
+    let server = Server::start_in(dir.path(), &[], &[]);
+    let c = server.connect().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let rows: Vec<(String, i64)> = c
+            .query(
+                "SELECT model, count(*) FROM aloe.runs WHERE status = 'success' GROUP BY 1 ORDER BY 1",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        if rows.len() == 2 && rows.iter().all(|(_, n)| *n >= 1) {
+            assert_eq!(rows[0].0, "gold.categories");
+            assert_eq!(rows[1].0, "silver.products");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the aloe.toml schedule did not run: {rows:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let categories: i64 = c
+        .query_one("SELECT count(*) FROM gold.categories", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(categories > 1);
+    drop(c);
+    drop(server);
+    // A schedule that is not cron stops the start, naming it.
+    write(
+        dir.path(),
+        "aloe.toml",
+        "[[schedule]]\ncron = \"hourly\"\nselect = [\"gold.categories\"]\n",
+    );
+    let out = crate::harness::aloe(dir.path(), &["serve", "--listen", "127.0.0.1:0"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("hourly") && stderr.contains("aloe.toml"),
+        "{stderr}"
+    );
+}

@@ -35,11 +35,13 @@ pub struct Models {
     running: tokio::sync::Mutex<()>,
     /// Schema `aloe_staging`: rows waiting for their data tests.
     staging: staging::Staging,
+    /// Schedules of aloe.toml (`[[schedule]]`).
+    schedules: Vec<schedule::ScheduleDecl>,
 }
 
 impl Models {
-    /// Models of folder `dir`, built `parallel` at a time.
-    pub fn new(dir: PathBuf, parallel: usize) -> Self {
+    /// Models of folder `dir`, built `parallel` at a time, also on `schedules`.
+    pub fn new(dir: PathBuf, parallel: usize, schedules: Vec<schedule::ScheduleDecl>) -> Self {
         Self {
             dir,
             parallel,
@@ -47,12 +49,18 @@ impl Models {
             engine: OnceLock::new(),
             running: tokio::sync::Mutex::new(()),
             staging: staging::Staging::default(),
+            schedules,
         }
     }
 
     /// Lets the models run on `engine`.
     pub fn attach(&self, engine: &Arc<Engine>) {
         let _ = self.engine.set(Arc::downgrade(engine));
+    }
+
+    /// The schedules of aloe.toml.
+    pub fn schedules(&self) -> &[schedule::ScheduleDecl] {
+        &self.schedules
     }
 
     /// Where rows wait for their data tests.

@@ -1,5 +1,5 @@
-//! The schedule: models whose header has `schedule = "<cron>"` are rebuilt by the server when
-//! it comes round. Cron has five fields (minute hour day month weekday) or six with seconds
+//! The schedule: models whose header has `schedule = "<cron>"`, and the selections of
+//! aloe.toml's `[[schedule]]` tables, are rebuilt by the server when their time comes round. Cron has five fields (minute hour day month weekday) or six with seconds
 //! first; times are UTC. The folder is read again before each wait, so new or changed
 //! schedules apply without a restart.
 
@@ -12,6 +12,26 @@ use croner::Cron;
 use tokio::sync::watch;
 
 use super::Models;
+
+/// A schedule in aloe.toml: a selection of models (as `aloe run --select` takes them) and when.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleDecl {
+    /// Cron, five fields or six with seconds first, UTC.
+    pub cron: String,
+    /// Models: `zone.name`, `name`, `model+` (and downstream), `+model` (and upstream).
+    pub select: Vec<String>,
+}
+
+impl ScheduleDecl {
+    /// Whether the cron parses and something is selected.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.select.is_empty() {
+            return Err(format!("schedule \"{}\": select names no model", self.cron));
+        }
+        parse(&self.cron).map(|_| ())
+    }
+}
 
 /// The parsed schedule, or why it is not one.
 pub fn parse(expr: &str) -> Result<Cron, String> {
@@ -75,7 +95,18 @@ fn next_due(models: &Models, now: DateTime<Utc>) -> Result<Option<Due>, String> 
             by_time.entry(at).or_default().push(m.id.clone());
         }
     }
-    Ok(by_time.into_iter().next())
+    for decl in models.schedules() {
+        let cron = parse(&decl.cron)?;
+        let selected = project.select(&decl.select).map_err(|e| e.to_string())?;
+        if let Ok(at) = cron.find_next_occurrence(&now, false) {
+            by_time.entry(at).or_default().extend(selected);
+        }
+    }
+    Ok(by_time.into_iter().next().map(|(at, mut ids)| {
+        ids.sort();
+        ids.dedup();
+        (at, ids)
+    }))
 }
 
 #[cfg(test)]
