@@ -142,6 +142,38 @@ async fn gold_equals_the_generators_truth() {
         .unwrap()
         .get(0);
     assert!(uplift > 0.2, "Black Friday uplift {uplift}");
+    // Lineage: from bronze to gold, as the queries read.
+    let reads: Vec<(String, String, String)> = c
+        .query(
+            "SELECT model, reads, reads_kind FROM aloe.lineage \
+             WHERE model IN ('silver.web_events', 'gold.campaign_daily') ORDER BY 1, 2",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let edge = |m: &str, r: &str, k: &str| (m.to_string(), r.to_string(), k.to_string());
+    assert_eq!(
+        reads,
+        [
+            edge("gold.campaign_daily", "gold.order_attribution", "model"),
+            edge("gold.campaign_daily", "silver.ad_daily", "model"),
+            edge("gold.campaign_daily", "silver.campaigns", "model"),
+            edge("gold.campaign_daily", "silver.sessions", "model"),
+            edge("silver.web_events", "bronze.web_events", "source"),
+        ]
+    );
+    // Each model's table is at its first Delta version; a view has none.
+    let versions: Vec<Option<i64>> = c
+        .query("SELECT DISTINCT version FROM aloe.models", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(versions, [Some(0)], "{versions:?}");
     // Models carry their descriptions to the catalog.
     let described: Option<String> = c
         .query_one(

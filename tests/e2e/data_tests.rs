@@ -114,6 +114,9 @@ async fn tests_run_after_each_build_and_an_error_keeps_the_previous_version() {
         ]
     );
 
+    let published = orders_version(&c).await;
+    assert!(published.is_some());
+
     // Ten orders twice and an unknown status: two error tests fail, the model is not
     // published and the previous version stays for readers.
     project(
@@ -136,6 +139,7 @@ async fn tests_run_after_each_build_and_an_error_keeps_the_previous_version() {
         .unwrap()
         .get(0);
     assert_eq!(still, orders, "the previous version stays");
+    assert_eq!(orders_version(&c).await, published, "no commit was made");
     let run2 = results(&c, 2).await;
     assert!(
         run2.contains(&row("unique(order_id)", "error", "fail", 10, true)),
@@ -249,4 +253,11 @@ async fn a_test_that_cannot_run_blocks_and_a_view_keeps_its_previous_definition(
         message.contains("payments.sql") && message.contains("values"),
         "{message}"
     );
+}
+
+async fn orders_version(c: &tokio_postgres::Client) -> Option<i64> {
+    c.query_one("SELECT version FROM aloe.models WHERE name = 'orders'", &[])
+        .await
+        .unwrap()
+        .get(0)
 }

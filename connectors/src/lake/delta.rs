@@ -135,6 +135,14 @@ async fn last_commit_rows(table: &DeltaTable) -> u64 {
         .unwrap_or(0)
 }
 
+/// The newest version of the Delta table at `url` (0 after its first commit), if it exists.
+pub async fn version(zone: &Zone, url: &Url) -> LakeResult<Option<i64>> {
+    Ok(load(zone, url)
+        .await?
+        .and_then(|t| t.version())
+        .map(|v| v as i64))
+}
+
 /// The description stored in the table's metadata, if any.
 pub async fn description(zone: &Zone, url: &Url) -> LakeResult<Option<String>> {
     let (table, found) = handle(zone, url).await?;

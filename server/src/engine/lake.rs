@@ -39,6 +39,19 @@ impl Engine {
             .is_some_and(|s| s.get(name).is_some())
     }
 
+    /// The Delta version of table `name` in `zone`; None for other kinds of table.
+    pub async fn table_version(&self, zone: &str, name: &str) -> Option<i64> {
+        let schema = self.lake.schema(zone)?;
+        let table = schema.get(name)?;
+        if table.kind != TableKind::Delta {
+            return None;
+        }
+        delta::version(&schema.zone, table.url.as_ref()?)
+            .await
+            .ok()
+            .flatten()
+    }
+
     /// Lists zone `zone` again, so files written by another process are served.
     pub async fn refresh_zone(&self, zone: &str) -> EngineResult<()> {
         let session = self.session("aloe", &BTreeMap::new())?;

@@ -58,6 +58,11 @@ impl Models {
         let _ = self.engine.set(Arc::downgrade(engine));
     }
 
+    /// The Delta version of a model's table, if it is a table that exists.
+    pub async fn table_version(&self, zone: &str, name: &str) -> Option<i64> {
+        self.engine().ok()?.table_version(zone, name).await
+    }
+
     /// The schedules of aloe.toml.
     pub fn schedules(&self) -> &[schedule::ScheduleDecl] {
         &self.schedules

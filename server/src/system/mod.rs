@@ -1,6 +1,7 @@
 //! Schema `aloe`: Aloe's own system tables, for dashboards of the pipeline's health.
 
 pub mod ingest_status;
+pub mod lineage;
 pub mod models;
 pub mod test_results;
 
@@ -25,6 +26,10 @@ pub fn schema(
     schema.register_table(
         "runs".into(),
         Arc::new(Computed(models::RunRows(models.clone()))),
+    )?;
+    schema.register_table(
+        "lineage".into(),
+        Arc::new(Computed(lineage::LineageRows(models.clone()))),
     )?;
     schema.register_table(
         "test_results".into(),

@@ -38,6 +38,7 @@ impl Rows for ModelRows {
             Field::new("rows", DataType::Int64, true),
             Field::new("duration_ms", DataType::Int64, true),
             Field::new("message", DataType::Utf8, true),
+            Field::new("version", DataType::Int64, true),
         ]))
     }
 
@@ -59,6 +60,10 @@ impl Rows for ModelRows {
                 .collect(),
             None => known.into_iter().map(|k| (k.model, k.last)).collect(),
         };
+        let mut versions = Vec::with_capacity(models.len());
+        for (m, _) in &models {
+            versions.push(self.0.table_version(&m.zone, &m.name).await);
+        }
         let text = |f: &dyn Fn(&crate::models::Model) -> String| -> ArrayRef {
             Arc::new(
                 models
@@ -120,6 +125,7 @@ impl Rows for ModelRows {
                     .collect::<Int64Array>(),
             ),
             last(&|r| r.message.clone()),
+            Arc::new(versions.into_iter().collect::<Int64Array>()),
         ];
         Ok(vec![RecordBatch::try_new(self.schema(), columns)?])
     }
