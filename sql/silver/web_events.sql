@@ -1,5 +1,7 @@
 /*
 description = "Web events from bronze, typed, one row per event_id (the first landed copy wins)"
+materialized = "incremental"      # a run re-reads only the days whose bronze files changed
+partition_by = "event_date"
 [columns]
 event_id = "The event's id from the site's tracker"
 event_time = "When the event happened (UTC)"

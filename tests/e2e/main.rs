@@ -11,6 +11,7 @@ mod extended;
 mod generate;
 mod grafana;
 mod harness;
+mod incremental;
 mod jdbc;
 mod kafka;
 mod lake;

@@ -122,6 +122,47 @@ pub async fn write(
     Ok(last_commit_rows(&table).await)
 }
 
+/// Replaces, in one commit, the rows of the Delta table at `url` whose `column` (as text) is
+/// one of `values` with what `input` produces (which must lie in those partitions); with no
+/// `values`, replaces the whole table. The table is partitioned by `column`, so a replacement
+/// rewrites only the files of its partitions. Returns the rows written.
+pub async fn replace_partitions(
+    zone: &Zone,
+    url: &Url,
+    state: Arc<dyn Session>,
+    input: LogicalPlan,
+    column: &str,
+    values: Option<&[String]>,
+) -> LakeResult<u64> {
+    use datafusion::prelude::{cast, col, lit};
+    ensure_local_folder(url)?;
+    let (table, found) = handle(zone, url).await?;
+    let mut builder = table
+        .write(vec![])
+        .with_input_plan(input)
+        .with_session_state(state)
+        .with_partition_columns([column.to_owned()]);
+    builder = match (found, values) {
+        (false, _) => builder.with_save_mode(SaveMode::ErrorIfExists),
+        (true, None) => builder
+            .with_save_mode(SaveMode::Overwrite)
+            .with_schema_mode(deltalake::operations::write::SchemaMode::Overwrite),
+        (true, Some(values)) => {
+            let list = values.iter().map(|v| lit(v.clone())).collect();
+            let predicate = cast(
+                col(datafusion::common::Column::new_unqualified(column)),
+                datafusion::arrow::datatypes::DataType::Utf8,
+            )
+            .in_list(list, false);
+            builder
+                .with_save_mode(SaveMode::Overwrite)
+                .with_replace_where(predicate)
+        }
+    };
+    let table = builder.await?;
+    Ok(last_commit_rows(&table).await)
+}
+
 /// Rows the newest commit added, from the metrics Delta records with each write.
 async fn last_commit_rows(table: &DeltaTable) -> u64 {
     let Ok(commits) = table.history(Some(1)).try_collect::<Vec<_>>().await else {

@@ -6,6 +6,7 @@ pub mod delta;
 pub mod discover;
 pub mod error;
 pub mod files;
+pub mod fingerprint;
 pub mod indexes;
 pub mod paths;
 pub mod schema;

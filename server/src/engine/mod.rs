@@ -14,6 +14,7 @@ mod like_escape;
 pub mod names;
 mod outcome;
 pub mod parse;
+pub mod partitions;
 mod rewrite;
 mod savepoint;
 mod session;

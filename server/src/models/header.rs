@@ -16,6 +16,20 @@ pub enum Materialized {
     Table,
     /// A view, planned again at every query.
     View,
+    /// A Delta table partitioned by `partition_by`, of which each run rebuilds only the
+    /// partitions whose source files changed.
+    Incremental,
+}
+
+impl Materialized {
+    /// The word used in headers and system tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Table => "table",
+            Self::View => "view",
+            Self::Incremental => "incremental",
+        }
+    }
 }
 
 /// What the header says.
@@ -24,6 +38,8 @@ pub enum Materialized {
 pub struct Header {
     /// Table or view.
     pub materialized: Materialized,
+    /// The partition column of an incremental model (a column of its result).
+    pub partition_by: Option<String>,
     /// Cron schedule (`min hour day month weekday`) on which the server rebuilds the model.
     pub schedule: Option<String>,
     /// The table's comment.
@@ -56,6 +72,19 @@ pub fn read(text: &str, path: &str) -> Result<ModelText, String> {
                 toml::from_str(&after[..end]).map_err(|e| format!("{path}: header: {e}"))?;
             for test in &header.tests {
                 test.check().map_err(|e| format!("{path}: {e}"))?;
+            }
+            match (header.materialized, &header.partition_by) {
+                (Materialized::Incremental, None) => {
+                    return Err(format!(
+                        "{path}: an incremental model needs partition_by (the column each run rebuilds by)"
+                    ));
+                }
+                (Materialized::Table | Materialized::View, Some(_)) => {
+                    return Err(format!(
+                        "{path}: partition_by is for materialized = \"incremental\""
+                    ));
+                }
+                _ => {}
             }
             (header, &after[end + 2..])
         }

@@ -5,6 +5,7 @@
 pub mod data_tests;
 pub mod header;
 pub mod history;
+pub mod incremental;
 pub mod project;
 pub mod runner;
 pub mod schedule;

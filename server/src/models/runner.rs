@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 
 use super::data_tests::Severity;
 use super::header::Materialized;
+use super::incremental;
 use super::project::{Model, Project};
 use super::staging::Subject;
 use super::test_run::{TestResult, run_tests};
@@ -161,7 +162,7 @@ fn build(engine: Arc<Engine>, model: Model) -> BoxFuture<'static, ModelRun> {
         let mut tests = Vec::new();
         let result = build_inner(&engine, &model, &mut tests).await;
         let (status, rows, message) = match result {
-            Ok(rows) => (RunStatus::Success, rows, None),
+            Ok((rows, note)) => (RunStatus::Success, rows, note),
             Err(e) => (RunStatus::Failed, None, Some(e)),
         };
         ModelRun {
@@ -180,10 +181,13 @@ async fn build_inner(
     engine: &Arc<Engine>,
     model: &Model,
     tests: &mut Vec<TestResult>,
-) -> Result<Option<u64>, String> {
+) -> Result<(Option<u64>, Option<String>), String> {
     let session = engine
         .session("aloe", &BTreeMap::new())
         .map_err(|e| e.to_string())?;
+    if model.header.materialized == Materialized::Incremental {
+        return incremental_build(engine, &session, model, tests).await;
+    }
     let target = format!("\"{}\".\"{}\"", model.zone, model.name);
     let blocking = model
         .header
@@ -226,15 +230,131 @@ async fn build_inner(
             )
             .await?
         }
+        (Materialized::Incremental, _) => unreachable!("built above"),
     };
-    if let (Materialized::Table, Some(d)) = (model.header.materialized, &model.header.description) {
+    describe(&session, model, &target).await?;
+    Ok((rows, None))
+}
+
+/// Sets the table's comment from the header.
+async fn describe(session: &Session, model: &Model, target: &str) -> Result<(), String> {
+    if model.header.materialized != Materialized::View
+        && let Some(d) = &model.header.description
+    {
         execute(
-            &session,
+            session,
             &format!("COMMENT ON TABLE {target} IS '{}'", d.replace('\'', "''")),
         )
         .await?;
     }
-    Ok(rows)
+    Ok(())
+}
+
+/// Builds an incremental model: only the partitions whose source folders changed, or all of
+/// it when that cannot be narrowed down; returns the rows written and what was rebuilt.
+async fn incremental_build(
+    engine: &Arc<Engine>,
+    session: &Session,
+    model: &Model,
+    tests: &mut Vec<TestResult>,
+) -> Result<(Option<u64>, Option<String>), String> {
+    let column = model
+        .header
+        .partition_by
+        .clone()
+        .ok_or("an incremental model needs partition_by")?;
+    let target = format!("\"{}\".\"{}\"", model.zone, model.name);
+    let (plan, state) = incremental::plan(engine, model).await?;
+    let (values, sql, note) = match plan {
+        incremental::Plan::UpToDate => {
+            return Ok((
+                Some(0),
+                Some("incremental: no source partition changed".into()),
+            ));
+        }
+        incremental::Plan::Full(why) => (
+            None,
+            model.query.clone(),
+            format!("incremental: full build ({why})"),
+        ),
+        incremental::Plan::Partitions { values, sources } => {
+            let sql = incremental::narrow(&model.query, &sources, &values)?;
+            let note = format!(
+                "incremental: {} partition{} rebuilt ({})",
+                values.len(),
+                if values.len() == 1 { "" } else { "s" },
+                values.join(", ")
+            );
+            (Some(values), sql, note)
+        }
+    };
+    let blocking = model
+        .header
+        .tests
+        .iter()
+        .any(|t| t.severity == Severity::Error);
+    let rows = if blocking {
+        let staging = engine.models().staging();
+        let key = format!("{}__{}", model.zone, model.name);
+        let staged = staging.stage_query(session, &key, &sql).await?;
+        // The table as it would be: its other partitions and the new rows.
+        let whole = match (&values, engine.has_table(&model.zone, &model.name)) {
+            (Some(values), true) => {
+                let ctx = datafusion::prelude::SessionContext::new_with_state(session.state());
+                let staged_table = ctx
+                    .table(staged.reference())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let columns = staged_table
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| format!("\"{}\"", f.name().replace('"', "\"\"")))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let list = values
+                    .iter()
+                    .map(|v| format!("'{}'", v.replace('\'', "''")))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let union = format!(
+                    "SELECT {columns} FROM {target} WHERE CAST(\"{column}\" AS VARCHAR) NOT IN ({list}) \
+                     UNION ALL SELECT {columns} FROM {}",
+                    staged.reference()
+                );
+                let view = ctx
+                    .sql(&union)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .into_view();
+                Some(staging.put(&format!("{key}__whole"), view)?)
+            }
+            _ => None,
+        };
+        let this = whole.as_ref().unwrap_or(&staged).reference().to_owned();
+        run_tests(session, model, &Subject::Table(&this), tests).await;
+        refuse_on_blocking(tests)?;
+        session
+            .replace_partitions(
+                &model.zone,
+                &model.name,
+                &format!("SELECT * FROM {}", staged.reference()),
+                &column,
+                values.as_deref(),
+            )
+            .await
+            .map_err(|e| format!("{} ({})", e.message, e.code))?
+    } else {
+        let rows = session
+            .replace_partitions(&model.zone, &model.name, &sql, &column, values.as_deref())
+            .await
+            .map_err(|e| format!("{} ({})", e.message, e.code))?;
+        run_tests(session, model, &Subject::Table(&target), tests).await;
+        rows
+    };
+    describe(session, model, &target).await?;
+    incremental::save(engine, model, &state).await?;
+    Ok((Some(rows), Some(note)))
 }
 
 /// Runs `sql` (one or more statements); the row count of the last `SELECT n` tag.

@@ -88,7 +88,38 @@ impl Staging {
 
     /// Runs `model`'s query in `session` and stages its rows.
     pub async fn stage(&self, session: &Session, model: &Model) -> Result<Staged, String> {
-        let mut parsed = session.parse(&model.query).map_err(|e| e.to_string())?;
+        self.stage_query(
+            session,
+            &format!("{}__{}", model.zone, model.name),
+            &model.query,
+        )
+        .await
+    }
+
+    /// Registers `table` as staged table `name`.
+    pub fn put(
+        &self,
+        name: &str,
+        table: Arc<dyn datafusion::catalog::TableProvider>,
+    ) -> Result<Staged, String> {
+        self.schema
+            .register_table(name.to_owned(), table)
+            .map_err(|e| e.to_string())?;
+        Ok(Staged {
+            schema: self.schema.clone(),
+            reference: format!("{SCHEMA}.\"{}\"", name.replace('"', "\"\"")),
+            name: name.to_owned(),
+        })
+    }
+
+    /// Runs `query` in `session` and stages its rows as `name`.
+    pub async fn stage_query(
+        &self,
+        session: &Session,
+        name: &str,
+        query: &str,
+    ) -> Result<Staged, String> {
+        let mut parsed = session.parse(query).map_err(|e| e.to_string())?;
         let Some(statement) = parsed.pop().filter(|_| parsed.is_empty()) else {
             return Err("a model is one SELECT".into());
         };
@@ -101,14 +132,6 @@ impl Staging {
         };
         let batches: Vec<_> = stream.try_collect().await.map_err(|e| e.to_string())?;
         let table = MemTable::try_new(schema, vec![batches]).map_err(|e| e.to_string())?;
-        let name = format!("{}__{}", model.zone, model.name);
-        self.schema
-            .register_table(name.clone(), Arc::new(table))
-            .map_err(|e| e.to_string())?;
-        Ok(Staged {
-            schema: self.schema.clone(),
-            reference: format!("{SCHEMA}.\"{}\"", name.replace('"', "\"\"")),
-            name,
-        })
+        self.put(name, Arc::new(table))
     }
 }

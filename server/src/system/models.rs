@@ -12,7 +12,7 @@ use datafusion::catalog::Session;
 use datafusion::error::Result;
 
 use crate::catalog::computed::Rows;
-use crate::models::{Materialized, ModelRun, Models};
+use crate::models::{ModelRun, Models};
 
 fn ts() -> DataType {
     DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
@@ -83,13 +83,7 @@ impl Rows for ModelRows {
         let columns: Vec<ArrayRef> = vec![
             text(&|m| m.name.clone()),
             text(&|m| m.zone.clone()),
-            text(&|m| {
-                match m.header.materialized {
-                    Materialized::Table => "table",
-                    Materialized::View => "view",
-                }
-                .to_owned()
-            }),
+            text(&|m| m.header.materialized.as_str().to_owned()),
             text(&|m| m.depends_on.iter().cloned().collect::<Vec<_>>().join(",")),
             text(&|m| m.sources.iter().cloned().collect::<Vec<_>>().join(",")),
             Arc::new(
