@@ -188,6 +188,27 @@ async fn gold_equals_the_generators_truth() {
             .unwrap_or_default()
             .starts_with("Campaign performance")
     );
+    // And their columns' descriptions, as col_description and psql's \d+ read them.
+    let roas: Option<String> = c
+        .query_one(
+            "SELECT col_description(a.attrelid, a.attnum) FROM pg_catalog.pg_attribute a \
+             WHERE a.attrelid = 'gold.campaign_daily'::regclass AND a.attname = 'roas'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        roas.as_deref(),
+        Some("Attributed revenue per unit of spend")
+    );
+    let out = server.psql(&["-c", "\\d+ gold.campaign_daily"]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("Attributed revenue per unit of spend"),
+        "{shown}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]

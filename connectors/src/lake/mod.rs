@@ -1,6 +1,7 @@
 //! The lake: zones (`bronze`, `silver`, `gold`, and `public` for unqualified names), each a
 //! folder of an object store (local disk or S3/MinIO) whose tables are found by listing it.
 
+pub mod column_comments;
 pub mod config;
 pub mod delta;
 pub mod discover;

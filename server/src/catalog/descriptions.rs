@@ -1,9 +1,9 @@
 //! Comments on tables and columns (`obj_description`, `col_description`).
 //!
-//! Tables have descriptions (from table files and `aloe.toml`, in pg_description); columns
-//! have none. `obj_description(x, 'pg_class')` becomes a lookup in pg_description before
-//! planning, a subquery DataFusion can decorrelate when `x` is a column. Column descriptions
-//! are NULL, and so is any call whose object is computed from a name
+//! Tables have descriptions (from table files, `aloe.toml` and model headers) and model columns
+//! have theirs (model headers), all in pg_description. `obj_description(x, 'pg_class')` and
+//! `col_description(x, n)` become lookups in pg_description before planning, subqueries
+//! DataFusion can decorrelate when `x` is a column. Any call whose object is computed from a name
 //! (`col_description(CAST(CAST(format('%I.%I', s, t) AS regclass) AS oid), n)`, as Metabase
 //! sends): a cast of computed text to regclass is not something Aloe can evaluate.
 
@@ -27,8 +27,8 @@ impl VisitorMut for Visitor {
         if let Expr::Function(f) = expr {
             let name = f.name.to_string().to_ascii_lowercase();
             let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
-            if name == "obj_description"
-                && let Some(lookup) = description_lookup(f)
+            if matches!(name, "obj_description" | "col_description")
+                && let Some(lookup) = description_lookup(f, name == "col_description")
             {
                 *expr = lookup;
                 return ControlFlow::Continue(());
@@ -51,8 +51,9 @@ impl VisitorMut for Visitor {
 }
 
 /// `(SELECT max(description) FROM pg_catalog.pg_description WHERE objoid = x AND objsubid = 0)`
-/// for `obj_description(x[, 'pg_class'])` whose `x` is not computed by a function.
-fn description_lookup(f: &datafusion::sql::sqlparser::ast::Function) -> Option<Expr> {
+/// for `obj_description(x[, 'pg_class'])`, or `objsubid = n` for `col_description(x, n)`,
+/// whose `x` is not computed by a function.
+fn description_lookup(f: &datafusion::sql::sqlparser::ast::Function, column: bool) -> Option<Expr> {
     use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
     let FunctionArguments::List(list) = &f.args else {
         return None;
@@ -65,9 +66,12 @@ fn description_lookup(f: &datafusion::sql::sqlparser::ast::Function) -> Option<E
             _ => None,
         })
         .collect::<Option<_>>()?;
-    let object = match args.as_slice() {
-        [object] => object,
-        [object, Expr::Value(v)] if v.to_string().eq_ignore_ascii_case("'pg_class'") => object,
+    let (object, subid) = match (column, args.as_slice()) {
+        (false, [object]) => (object, "0".to_owned()),
+        (false, [object, Expr::Value(v)]) if v.to_string().eq_ignore_ascii_case("'pg_class'") => {
+            (object, "0".to_owned())
+        }
+        (true, [object, number]) => (object, format!("CAST({number} AS INT)")),
         _ => return None,
     };
     let mut computed = false;
@@ -82,7 +86,7 @@ fn description_lookup(f: &datafusion::sql::sqlparser::ast::Function) -> Option<E
     // an expression's Display form parses back to the same expression.
     let sql = format!(
         "(SELECT max(d.description) FROM pg_catalog.pg_description d \
-         WHERE d.objoid = CAST({object} AS OID) AND d.objsubid = 0)"
+         WHERE d.objoid = CAST({object} AS OID) AND d.objsubid = {subid})"
     );
     let dialect = datafusion::sql::sqlparser::dialect::PostgreSqlDialect {};
     datafusion::sql::sqlparser::parser::Parser::new(&dialect)

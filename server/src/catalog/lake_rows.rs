@@ -83,6 +83,28 @@ impl LakeRows {
             match self.which {
                 Which::TableStats => {}
                 Which::Descriptions => {
+                    let comments = aloe_connectors::lake::column_comments::read(&schema.zone)
+                        .await
+                        .unwrap_or_default();
+                    for (name, table) in schema.entries() {
+                        let (Some(columns), Some(oid)) =
+                            (comments.get(&name), oids.get(&(zone.clone(), name.clone())))
+                        else {
+                            continue;
+                        };
+                        let fields = table.provider.schema();
+                        for (column, comment) in columns {
+                            let Ok(position) = fields.index_of(column) else {
+                                continue;
+                            };
+                            rows.push(HashMap::from([
+                                ("objoid", ScalarValue::Int64(Some(*oid))),
+                                ("classoid", ScalarValue::Int64(Some(PG_CLASS_OID))),
+                                ("objsubid", ScalarValue::Int32(Some(position as i32 + 1))),
+                                ("description", ScalarValue::Utf8(Some(comment.clone()))),
+                            ]));
+                        }
+                    }
                     for (name, table) in schema.entries() {
                         let (Some(description), Some(oid)) =
                             (table.description, oids.get(&(zone.clone(), name)))

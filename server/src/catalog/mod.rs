@@ -22,6 +22,7 @@ mod pg_proc;
 mod pg_settings;
 mod regproc;
 mod renumbered;
+mod storage_options;
 mod subqueries;
 mod type_names;
 mod types;
@@ -43,6 +44,7 @@ pub use empty_selects::EmptySelects;
 pub use ordered::OrderedCatalogs;
 pub use pg_settings::SessionSettings;
 pub use regproc::RegprocNames;
+pub use storage_options::NoStorageOptions;
 pub use subqueries::CatalogSubqueries;
 
 use crate::engine::EngineResult;

@@ -52,6 +52,21 @@ impl Engine {
             .flatten()
     }
 
+    /// Replaces the column comments of table `name` in `zone` (shown by col_description and
+    /// psql's `\d+`).
+    pub async fn set_column_comments(
+        &self,
+        zone: &str,
+        name: &str,
+        comments: &BTreeMap<String, String>,
+    ) -> EngineResult<()> {
+        let schema = self.lake.schema(zone).ok_or_else(|| {
+            EngineError::new(sqlstate::INVALID_SCHEMA_NAME, format!("no zone {zone}"))
+        })?;
+        aloe_connectors::lake::column_comments::write(&schema.zone, name, comments).await?;
+        Ok(())
+    }
+
     /// Lists zone `zone` again, so files written by another process are served.
     pub async fn refresh_zone(&self, zone: &str) -> EngineResult<()> {
         let session = self.session("aloe", &BTreeMap::new())?;

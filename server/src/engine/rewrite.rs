@@ -22,6 +22,7 @@ static RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::new(||
         // Before the regclass rewrite, which would otherwise meet the casts inside.
         Arc::new(crate::catalog::NoDescriptions),
         Arc::new(crate::catalog::EmptySelects),
+        Arc::new(crate::catalog::NoStorageOptions),
         Arc::new(crate::catalog::RegprocNames),
         Arc::new(AliasDuplicatedProjectionRewrite),
         Arc::new(ResolveUnqualifiedIdentifier),

@@ -232,12 +232,21 @@ async fn build_inner(
         }
         (Materialized::Incremental, _) => unreachable!("built above"),
     };
-    describe(&session, model, &target).await?;
+    describe(engine, &session, model, &target).await?;
     Ok((rows, None))
 }
 
-/// Sets the table's comment from the header.
-async fn describe(session: &Session, model: &Model, target: &str) -> Result<(), String> {
+/// Sets the table's comment and its columns' from the header.
+async fn describe(
+    engine: &Engine,
+    session: &Session,
+    model: &Model,
+    target: &str,
+) -> Result<(), String> {
+    engine
+        .set_column_comments(&model.zone, &model.name, &model.header.columns)
+        .await
+        .map_err(|e| e.message)?;
     if model.header.materialized != Materialized::View
         && let Some(d) = &model.header.description
     {
@@ -352,7 +361,7 @@ async fn incremental_build(
         run_tests(session, model, &Subject::Table(&target), tests).await;
         rows
     };
-    describe(session, model, &target).await?;
+    describe(engine, session, model, &target).await?;
     incremental::save(engine, model, &state).await?;
     Ok((Some(rows), Some(note)))
 }
