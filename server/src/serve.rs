@@ -95,10 +95,7 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
         if let Ok(at) = metrics_listener.local_addr() {
             println!("aloe metrics on http://{at}/metrics");
         }
-        let metrics = Arc::new(crate::metrics::Metrics::new(
-            engine.kafka().clone(),
-            engine.models().clone(),
-        ));
+        let metrics = Arc::new(crate::metrics::Metrics::new(engine.clone()));
         tokio::spawn(crate::metrics::http::serve(
             metrics_listener,
             metrics,

@@ -17,6 +17,7 @@ mod kafka;
 mod lake;
 mod lake_s3;
 mod malformed;
+mod metrics;
 mod models;
 mod python;
 mod raw;

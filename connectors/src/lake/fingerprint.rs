@@ -21,6 +21,27 @@ pub struct Partitions {
     pub fingerprints: BTreeMap<String, String>,
 }
 
+/// When anything under `url` (a table's data files or its Delta log) was last written.
+pub async fn last_modified(
+    zone: &Zone,
+    url: &Url,
+) -> LakeResult<Option<chrono::DateTime<chrono::Utc>>> {
+    let root = object_path(url);
+    let newest = zone
+        .store
+        .list(Some(&root))
+        .try_fold(
+            None,
+            |newest: Option<chrono::DateTime<chrono::Utc>>, meta| async move {
+                Ok(Some(
+                    newest.map_or(meta.last_modified, |n| n.max(meta.last_modified)),
+                ))
+            },
+        )
+        .await?;
+    Ok(newest)
+}
+
 /// The partitions of the file table at `url`, or None when its files are not in `key=value`
 /// folders directly below it.
 pub async fn partitions(zone: &Zone, url: &Url) -> LakeResult<Option<Partitions>> {

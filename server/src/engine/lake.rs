@@ -67,6 +67,84 @@ impl Engine {
         Ok(())
     }
 
+    /// Rows of every user table as pg_stat_user_tables gives them: (schema, table, rows).
+    pub async fn table_rows(&self) -> Vec<(String, String, i64)> {
+        let Ok(session) = self.session("aloe", &BTreeMap::new()) else {
+            return vec![];
+        };
+        let ctx = datafusion::prelude::SessionContext::new_with_state(session.state());
+        let Ok(frame) = ctx
+            .sql("SELECT schemaname, relname, n_live_tup FROM pg_catalog.pg_stat_user_tables")
+            .await
+        else {
+            return vec![];
+        };
+        let Ok(batches) = frame.collect().await else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        for batch in batches {
+            use datafusion::arrow::array::AsArray;
+            let text = |i: usize| {
+                datafusion::arrow::compute::cast(
+                    batch.column(i),
+                    &datafusion::arrow::datatypes::DataType::Utf8,
+                )
+            };
+            let (Ok(schema), Ok(table), Ok(n)) = (
+                text(0),
+                text(1),
+                datafusion::arrow::compute::cast(
+                    batch.column(2),
+                    &datafusion::arrow::datatypes::DataType::Int64,
+                ),
+            ) else {
+                continue;
+            };
+            let n = n.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+            for i in 0..batch.num_rows() {
+                out.push((
+                    schema.as_string::<i32>().value(i).to_owned(),
+                    table.as_string::<i32>().value(i).to_owned(),
+                    n.value(i),
+                ));
+            }
+        }
+        out
+    }
+
+    /// When each lake table was last written: (zone, table, time).
+    pub async fn table_write_times(&self) -> Vec<(String, String, chrono::DateTime<chrono::Utc>)> {
+        let mut out = Vec::new();
+        for schema in self.lake.schemas() {
+            for (name, table) in schema.entries() {
+                let Some(url) = &table.url else { continue };
+                if let Ok(Some(at)) =
+                    aloe_connectors::lake::fingerprint::last_modified(&schema.zone, url).await
+                {
+                    out.push((schema.zone.name.clone(), name, at));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether every zone's store answers a listing; the error names the first that does not.
+    pub async fn check_lake(&self) -> Result<(), String> {
+        use futures::TryStreamExt;
+        for schema in self.lake.schemas() {
+            let root = schema.zone.root();
+            let mut listing = schema.zone.store.list(Some(&root));
+            if let Err(e) = listing.try_next().await {
+                return Err(format!(
+                    "zone {} ({}): {e}",
+                    schema.zone.name, schema.zone.url
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Lists zone `zone` again, so files written by another process are served.
     pub async fn refresh_zone(&self, zone: &str) -> EngineResult<()> {
         let session = self.session("aloe", &BTreeMap::new())?;

@@ -53,6 +53,8 @@ pub struct Engine {
     kafka: Arc<kafka::KafkaTables>,
     /// The SQL models and their runs.
     models: Arc<crate::models::Models>,
+    /// The server's live counters.
+    metrics: Arc<crate::metrics::server::ServerMetrics>,
 }
 
 impl Engine {
@@ -85,6 +87,7 @@ impl Engine {
             lake,
             kafka,
             models: Arc::new(models),
+            metrics: Arc::default(),
         };
         engine.register_schema("kafka", engine.kafka.kafka_schema())?;
         engine.register_schema("live", engine.kafka.live_schema())?;
@@ -102,6 +105,16 @@ impl Engine {
     /// The lake.
     pub fn lake_handle(&self) -> Arc<aloe_connectors::lake::Lake> {
         self.lake.clone()
+    }
+
+    /// The server's live counters.
+    pub fn metrics(&self) -> &Arc<crate::metrics::server::ServerMetrics> {
+        &self.metrics
+    }
+
+    /// The memory DataFusion's pool has handed out now, in bytes.
+    pub fn memory_reserved(&self) -> usize {
+        self.runtime.memory_pool.reserved()
     }
 
     /// The SQL models.

@@ -54,6 +54,7 @@ pub struct Session {
     kafka: Arc<super::kafka::KafkaTables>,
     /// The SQL models, for CALL aloe.run().
     models: Arc<crate::models::Models>,
+    metrics: Arc<crate::metrics::server::ServerMetrics>,
     /// The database (catalog) name.
     database: String,
     /// Notices raised by the statement running now, sent before its result.
@@ -119,11 +120,17 @@ impl Session {
             lake: engine.lake.clone(),
             kafka: engine.kafka.clone(),
             models: engine.models.clone(),
+            metrics: engine.metrics.clone(),
             database: engine.database.clone(),
             notices: Mutex::new(Vec::new()),
         };
         session.apply_settings();
         Ok(session)
+    }
+
+    /// The server's live counters.
+    pub fn metrics(&self) -> Arc<crate::metrics::server::ServerMetrics> {
+        self.metrics.clone()
     }
 
     /// The settings reported to the client at startup (ParameterStatus).
@@ -235,7 +242,17 @@ impl Session {
     }
 
     /// Parses and plans one statement for the extended protocol; `None` for an empty query.
+    /// A statement that fails here counts as a statement that failed.
     pub async fn prepare(&self, sql: &str) -> EngineResult<Option<Prepared>> {
+        let prepared = self.prepare_statement(sql).await;
+        if prepared.is_err() {
+            let kind = crate::metrics::server::kind_of(sql);
+            crate::metrics::metered::Statement::start(self.metrics.clone(), kind).finish("error");
+        }
+        prepared
+    }
+
+    async fn prepare_statement(&self, sql: &str) -> EngineResult<Option<Prepared>> {
         let mut statements = parse(sql)?;
         if statements.len() > 1 {
             return Err(EngineError::syntax(
@@ -291,6 +308,38 @@ impl Session {
 
     /// Executes one statement. `tx` is the connection's transaction state before it.
     pub async fn execute(
+        &self,
+        parsed: &Parsed,
+        params: Option<ParamValues>,
+        tx: TxStatus,
+    ) -> EngineResult<Outcome> {
+        use crate::metrics::metered::{Metered, Statement};
+        let kind = crate::metrics::server::kind_of(&parsed.statement.to_string());
+        let mut statement = Statement::start(self.metrics.clone(), kind);
+        match self.execute_statement(parsed, params, tx).await {
+            Ok(Outcome::Rows {
+                schema,
+                stream,
+                tag,
+                binary,
+            }) => Ok(Outcome::Rows {
+                schema,
+                stream: Metered::wrap(stream, statement),
+                tag,
+                binary,
+            }),
+            Ok(other) => {
+                statement.finish("ok");
+                Ok(other)
+            }
+            Err(e) => {
+                statement.finish("error");
+                Err(e)
+            }
+        }
+    }
+
+    async fn execute_statement(
         &self,
         parsed: &Parsed,
         params: Option<ParamValues>,

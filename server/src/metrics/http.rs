@@ -1,5 +1,5 @@
-//! The metrics port: `/metrics` (Prometheus text format) and `/health` (the process answers).
-//! hyper serves it directly: two fixed paths need no router.
+//! The metrics port: `/metrics` (Prometheus text format), `/health` (the process answers) and
+//! `/ready` (the lake answers). hyper serves it directly: three fixed paths need no router.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -54,13 +54,21 @@ async fn answer(
         (&Method::GET, "/metrics") => (
             StatusCode::OK,
             "text/plain; version=0.0.4; charset=utf-8",
-            metrics.render(),
+            metrics.render().await,
         ),
         (&Method::GET, "/health") => (StatusCode::OK, "text/plain", "ok\n".to_owned()),
+        (&Method::GET, "/ready") => match metrics.ready().await {
+            Ok(()) => (StatusCode::OK, "text/plain", "ready\n".to_owned()),
+            Err(why) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "text/plain",
+                format!("not ready: {why}\n"),
+            ),
+        },
         (&Method::GET, _) => (
             StatusCode::NOT_FOUND,
             "text/plain",
-            "not found: the paths are /metrics and /health\n".to_owned(),
+            "not found: the paths are /metrics, /health and /ready\n".to_owned(),
         ),
         _ => (
             StatusCode::METHOD_NOT_ALLOWED,

@@ -4,19 +4,19 @@
 
 pub mod http;
 mod ingest;
+pub mod metered;
 mod models;
+pub mod server;
+mod tables;
 
 use std::sync::Arc;
 
 use prometheus::{Encoder, Registry, TextEncoder};
 
-use crate::engine::kafka::KafkaTables;
-
 /// The server's metrics.
 pub struct Metrics {
     registry: Registry,
-    kafka: Arc<KafkaTables>,
-    models: Arc<crate::models::Models>,
+    engine: Arc<crate::engine::Engine>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -26,13 +26,18 @@ impl std::fmt::Debug for Metrics {
 }
 
 impl Metrics {
-    /// Metrics over the server's Kafka tables and models.
-    pub fn new(kafka: Arc<KafkaTables>, models: Arc<crate::models::Models>) -> Self {
+    /// Metrics of `engine`: its counters, Kafka tables, models and lake tables.
+    pub fn new(engine: Arc<crate::engine::Engine>) -> Self {
         Self {
             registry: Registry::new(),
-            kafka,
-            models,
+            engine,
         }
+    }
+
+    /// Whether the server can serve: its catalog is loaded (it is, once this exists) and every
+    /// zone of the lake answers.
+    pub async fn ready(&self) -> Result<(), String> {
+        self.engine.check_lake().await
     }
 
     /// The registry for counters other parts of the server keep.
@@ -41,10 +46,19 @@ impl Metrics {
     }
 
     /// Everything, in Prometheus' text format.
-    pub fn render(&self) -> String {
+    pub async fn render(&self) -> String {
         let mut families = self.registry.gather();
-        families.extend(ingest::families(&self.kafka));
-        families.extend(models::families(&self.models));
+        families.extend(self.engine.metrics().registry.gather());
+        let memory = prometheus::IntGauge::new(
+            "aloe_memory_pool_reserved_bytes",
+            "Bytes DataFusion's memory pool has handed out to running queries now.",
+        )
+        .expect("valid metric");
+        memory.set(self.engine.memory_reserved() as i64);
+        families.extend(prometheus::core::Collector::collect(&memory));
+        families.extend(ingest::families(self.engine.kafka()));
+        families.extend(models::families(self.engine.models()));
+        families.extend(tables::families(&self.engine).await);
         // The encoder refuses a family without samples, and would drop the whole page.
         families.retain(|f| !f.get_metric().is_empty());
         let mut out = Vec::new();

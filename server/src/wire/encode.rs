@@ -56,13 +56,20 @@ pub fn query_response(
     fields: Arc<Vec<FieldInfo>>,
     batches: SendableRecordBatchStream,
     tag: &str,
+    metrics: Arc<crate::metrics::server::ServerMetrics>,
 ) -> QueryResponse {
     let row_fields = fields.clone();
     let rows = batches
         .map(move |batch| match batch {
             Ok(batch) => {
-                let rows: Box<dyn Iterator<Item = _> + Send> =
-                    encode_recordbatch(row_fields.clone(), batch);
+                let metrics = metrics.clone();
+                let rows: Box<dyn Iterator<Item = _> + Send> = Box::new(
+                    encode_recordbatch(row_fields.clone(), batch).inspect(move |row| {
+                        if let Ok(row) = row {
+                            metrics.bytes_sent.inc_by(row.data.len() as u64);
+                        }
+                    }),
+                );
                 stream::iter(rows).left_stream()
             }
             Err(e) => stream::iter(std::iter::once(Err(df_to_pg(e)))).right_stream(),

@@ -159,7 +159,7 @@ impl ExtendedQueryHandler for Frontend {
                 ..
             } => {
                 let fields = fields(&schema, &portal.result_column_format)?;
-                Response::Query(query_response(fields, stream, tag))
+                Response::Query(query_response(fields, stream, tag, session.metrics()))
             }
             Outcome::Command { tag, reported } => {
                 for (name, value) in reported {

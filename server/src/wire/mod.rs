@@ -80,6 +80,7 @@ pub async fn serve(
         parser: Arc::new(extended::Parser),
     });
     let slots = Arc::new(Semaphore::new(options.max_connections));
+    let metrics = frontend.engine.metrics().clone();
     loop {
         let (socket, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -95,8 +96,19 @@ pub async fn serve(
         };
         let permit = slots.clone().try_acquire_owned().ok();
         let frontend = frontend.clone();
+        let metrics = metrics.clone();
+        if permit.is_some() {
+            metrics.connections_total.inc();
+            metrics.connections_open.inc();
+        } else {
+            metrics.connections_refused.inc();
+        }
         tokio::spawn(async move {
-            connection::run(socket, peer, frontend, permit.is_some()).await;
+            let admitted = permit.is_some();
+            connection::run(socket, peer, frontend, admitted).await;
+            if admitted {
+                metrics.connections_open.dec();
+            }
             drop(permit);
         });
     }

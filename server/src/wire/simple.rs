@@ -60,7 +60,9 @@ impl SimpleQueryHandler for Frontend {
                     let executed = session.execute(statement, None, tx).await;
                     super::notices::send(client, &session).await?;
                     result = match executed {
-                        Ok(outcome) => send_outcome(client, outcome, &mut tx).await,
+                        Ok(outcome) => {
+                            send_outcome(client, outcome, &mut tx, session.metrics()).await
+                        }
                         Err(e) => Err(Stop::Statement(to_pg(e))),
                     };
                     if result.is_err() {
@@ -104,7 +106,12 @@ impl SimpleQueryHandler for Frontend {
     }
 }
 
-async fn send_outcome<C>(client: &mut C, outcome: Outcome, tx: &mut TxStatus) -> Result<(), Stop>
+async fn send_outcome<C>(
+    client: &mut C,
+    outcome: Outcome,
+    tx: &mut TxStatus,
+    metrics: std::sync::Arc<crate::metrics::server::ServerMetrics>,
+) -> Result<(), Stop>
 where
     C: Sink<PgWireBackendMessage> + Unpin + Send,
     C::Error: Debug,
@@ -130,7 +137,7 @@ where
                 )))
                 .await
                 .map_err(conn)?;
-            let mut response = query_response(fields, stream, tag);
+            let mut response = query_response(fields, stream, tag, metrics);
             let mut rows = 0usize;
             while let Some(row) = response.data_rows().next().await {
                 let row = row.map_err(Stop::Statement)?;
