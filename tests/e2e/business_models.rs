@@ -142,6 +142,23 @@ async fn gold_equals_the_generators_truth() {
         .unwrap()
         .get(0);
     assert!(uplift > 0.2, "Black Friday uplift {uplift}");
+    // The Metabase dashboard's questions all answer with rows.
+    let questions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/metabase");
+    let mut files: Vec<_> = std::fs::read_dir(&questions)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8, "{files:?}");
+    for file in files {
+        let sql = std::fs::read_to_string(&file).unwrap();
+        let rows = c
+            .query(sql.trim().trim_end_matches(';'), &[])
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e:?}", file.display()));
+        assert!(!rows.is_empty(), "{} returned no rows", file.display());
+    }
     // Lineage: from bronze to gold, as the queries read.
     let reads: Vec<(String, String, String)> = c
         .query(
