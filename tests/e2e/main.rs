@@ -6,6 +6,7 @@ mod catalog;
 mod copy;
 mod cursors;
 mod data_tests;
+mod deploy;
 mod errors;
 mod extended;
 mod generate;

@@ -1,0 +1,101 @@
+//! The deployment files: docker-compose.yml validates, Prometheus accepts its config, Aloe
+//! accepts the stack's configuration, Grafana's dashboard asks for metrics Aloe exports, and the
+//! Dockerfile builds the binary with the README's command.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn succeeds(cmd: &mut Command) {
+    let out = cmd
+        .output()
+        .expect("the tool is installed by the test command");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn compose_prometheus_and_aloe_configs_are_valid() {
+    let root = root();
+    succeeds(
+        Command::new("docker-compose")
+            .args(["-f", "docker-compose.yml", "config", "-q"])
+            .current_dir(&root),
+    );
+    succeeds(
+        Command::new("promtool")
+            .args(["check", "config", "deploy/prometheus/prometheus.yml"])
+            .current_dir(&root),
+    );
+    let config = aloe_server::config::Config::load(
+        Some(&root.join("deploy/aloe/aloe.toml")),
+        std::iter::empty(),
+    )
+    .expect("the stack's aloe.toml loads");
+    assert_eq!(config.kafka.len(), 1);
+    assert_eq!(config.seed_bronze, Some(true));
+    assert!(config.listen.ip().is_loopback());
+}
+
+#[test]
+fn the_dashboard_asks_for_metrics_aloe_exports() {
+    let root = root();
+    let text =
+        std::fs::read_to_string(root.join("deploy/grafana/dashboards/aloe-health.json")).unwrap();
+    let dashboard: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let panels = dashboard["panels"].as_array().unwrap();
+    assert!(panels.len() >= 8);
+    // Every metric a panel names is declared in Aloe's metrics code.
+    let mut declared = String::new();
+    for dir in ["server/src/metrics"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            declared += &std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        }
+    }
+    let mut names = 0;
+    for panel in panels {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if let Some(name) = word.strip_prefix("aloe_") {
+                    let base = ["_bucket", "_count", "_sum"]
+                        .iter()
+                        .find_map(|s| name.strip_suffix(s))
+                        .unwrap_or(name);
+                    assert!(
+                        declared.contains(&format!("\"aloe_{base}\"")),
+                        "{word} in panel {}",
+                        panel["title"]
+                    );
+                    names += 1;
+                }
+            }
+        }
+    }
+    assert!(names >= 10);
+}
+
+#[test]
+fn the_dockerfile_builds_as_the_readme_says() {
+    let root = root();
+    let dockerfile = std::fs::read_to_string(root.join("deploy/aloe/Dockerfile")).unwrap();
+    let build = dockerfile
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("RUN ")
+                .filter(|c| c.starts_with("cargo build"))
+        })
+        .expect("a cargo build step");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.contains(build), "the README does not show `{build}`");
+}
