@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::harness::{Server, aloe};
+use crate::harness::{Server, aloe, one_i64};
 
 fn models_dir() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -243,11 +243,7 @@ async fn the_embedded_default_lands_bronze_and_builds_gold_at_start() {
     let server = Server::start_bootstrapping(dir.path(), &env);
     let c = server.connect().await;
     // Served at once, while bronze and the models are being made.
-    let products: i64 = c
-        .query_one("SELECT count(*) FROM gen.products", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let products = one_i64(&c, "SELECT count(*) FROM gen.products").await;
     assert_eq!(products, 120);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
     let total = ["silver", "gold"]
@@ -259,25 +255,19 @@ async fn the_embedded_default_lands_bronze_and_builds_gold_at_start() {
         })
         .sum::<i64>();
     loop {
-        let built: i64 = c
-            .query_one(
-                "SELECT count(*) FROM aloe.models WHERE status = 'success'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
+        let built = one_i64(
+            &c,
+            "SELECT count(*) FROM aloe.models WHERE status = 'success'",
+        )
+        .await;
         if built == total {
             break;
         }
-        let failed: i64 = c
-            .query_one(
-                "SELECT count(*) FROM aloe.models WHERE status IN ('failed', 'skipped')",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
+        let failed = one_i64(
+            &c,
+            "SELECT count(*) FROM aloe.models WHERE status IN ('failed', 'skipped')",
+        )
+        .await;
         assert_eq!(failed, 0, "a model did not build at start");
         assert!(
             std::time::Instant::now() < deadline,
@@ -285,11 +275,7 @@ async fn the_embedded_default_lands_bronze_and_builds_gold_at_start() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
-    let campaign_days: i64 = c
-        .query_one("SELECT count(*) FROM gold.campaign_daily", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let campaign_days = one_i64(&c, "SELECT count(*) FROM gold.campaign_daily").await;
     assert!(campaign_days > 0);
     drop(c);
     drop(server);
@@ -298,11 +284,7 @@ async fn the_embedded_default_lands_bronze_and_builds_gold_at_start() {
     let server = Server::start_bootstrapping(dir.path(), &env);
     let c = server.connect().await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let runs: i64 = c
-        .query_one("SELECT count(*) FROM aloe.runs", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let runs = one_i64(&c, "SELECT count(*) FROM aloe.runs").await;
     assert_eq!(runs, 0, "nothing rebuilt");
     assert_eq!(count_files(&dir.path().join("data/bronze")), files_before);
 }

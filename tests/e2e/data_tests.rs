@@ -4,13 +4,7 @@
 
 use std::path::Path;
 
-use crate::harness::{Server, sqlstate};
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use crate::harness::{Server, one_i64, sqlstate, write};
 
 const ORDERS_TESTS: &str = r#"/*
 [[test]]
@@ -90,16 +84,8 @@ async fn tests_run_after_each_build_and_an_error_keeps_the_previous_version() {
     let server = Server::start_in(dir.path(), &[], &[]);
     let c = server.connect().await;
     c.batch_execute("CALL aloe.run()").await.unwrap();
-    let orders: i64 = c
-        .query_one("SELECT count(*) FROM gen.orders", &[])
-        .await
-        .unwrap()
-        .get(0);
-    let built: i64 = c
-        .query_one("SELECT count(*) FROM silver.orders", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let orders = one_i64(&c, "SELECT count(*) FROM gen.orders").await;
+    let built = one_i64(&c, "SELECT count(*) FROM silver.orders").await;
     assert_eq!(built, orders);
     // Only the warn test fails, and it does not stop the model.
     assert_eq!(
@@ -133,11 +119,7 @@ async fn tests_run_after_each_build_and_an_error_keeps_the_previous_version() {
     let message = err.as_db_error().unwrap().message().to_owned();
     assert!(message.contains("unique(order_id)"), "{message}");
     assert!(message.contains("accepted_values(status)"), "{message}");
-    let still: i64 = c
-        .query_one("SELECT count(*) FROM silver.orders", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let still = one_i64(&c, "SELECT count(*) FROM silver.orders").await;
     assert_eq!(still, orders, "the previous version stays");
     assert_eq!(orders_version(&c).await, published, "no commit was made");
     let run2 = results(&c, 2).await;
@@ -160,14 +142,11 @@ async fn tests_run_after_each_build_and_an_error_keeps_the_previous_version() {
         .unwrap()
         .get(0);
     assert_eq!(status, "failed");
-    let staged: i64 = c
-        .query_one(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'aloe_staging'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let staged = one_i64(
+        &c,
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'aloe_staging'",
+    )
+    .await;
     assert_eq!(staged, 0, "staged rows are gone after the run");
     let (_, metrics) = server.http_get("/metrics");
     assert!(
@@ -194,11 +173,7 @@ async fn a_test_that_cannot_run_blocks_and_a_view_keeps_its_previous_definition(
     let server = Server::start_in(dir.path(), &[], &[]);
     let c = server.connect().await;
     c.batch_execute("CALL aloe.run()").await.unwrap();
-    let methods: i64 = c
-        .query_one("SELECT count(*) FROM gold.payments", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let methods = one_i64(&c, "SELECT count(*) FROM gold.payments").await;
     assert!(methods > 1);
     // The view's new query yields a NULL method: not published, the old view answers.
     write(
@@ -209,11 +184,7 @@ async fn a_test_that_cannot_run_blocks_and_a_view_keeps_its_previous_definition(
     );
     let err = c.batch_execute("CALL aloe.run()").await.unwrap_err();
     assert_eq!(sqlstate(&err), "P0001");
-    let after: i64 = c
-        .query_one("SELECT count(*) FROM gold.payments", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let after = one_i64(&c, "SELECT count(*) FROM gold.payments").await;
     assert_eq!(after, methods);
     // A test over a column the model does not have cannot run: status error, and it blocks.
     write(

@@ -202,3 +202,18 @@ pub fn aloe(dir: &std::path::Path, args: &[&str]) -> Output {
     }
     cmd.output().expect("run aloe")
 }
+
+/// Writes `text` to `rel` under `dir`, creating folders.
+pub fn write(dir: &std::path::Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().expect("a file in a folder")).expect("create folders");
+    std::fs::write(path, text).expect("write the file");
+}
+
+/// The one BIGINT value `sql` answers.
+pub async fn one_i64(c: &Client, sql: &str) -> i64 {
+    c.query_one(sql, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+        .get(0)
+}

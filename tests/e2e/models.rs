@@ -6,13 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
 
-use crate::harness::{Server, sqlstate};
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use crate::harness::{Server, one_i64, sqlstate, write};
 
 fn aloe_run(dir: &Path, args: &[&str]) -> Output {
     crate::harness::aloe(dir, &[&["run"], args].concat())
@@ -200,11 +194,7 @@ async fn models_build_in_order_and_a_failure_is_isolated() {
         .unwrap()
         .get(0);
     assert_eq!(deps, "silver.orders");
-    let runs: i64 = c
-        .query_one("SELECT count(DISTINCT run_id) FROM aloe.runs", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let runs = one_i64(&c, "SELECT count(DISTINCT run_id) FROM aloe.runs").await;
     assert_eq!(runs, 2);
 
     // A model broken later keeps its last good table.
@@ -218,11 +208,7 @@ async fn models_build_in_order_and_a_failure_is_isolated() {
         .await
         .unwrap_err();
     assert_eq!(sqlstate(&e), "P0001");
-    let still: i64 = c
-        .query_one("SELECT sum(orders) FROM gold.daily_revenue", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let still = one_i64(&c, "SELECT sum(orders) FROM gold.daily_revenue").await;
     assert_eq!(still, direct);
 
     // Models that read each other in a circle are refused before anything runs.
@@ -321,14 +307,11 @@ async fn a_scheduled_model_is_rebuilt_when_its_time_comes() {
     let c = server.connect().await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let runs: i64 = c
-            .query_one(
-                "SELECT count(*) FROM aloe.runs WHERE model = 'gold.ticks' AND status = 'success'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
+        let runs = one_i64(
+            &c,
+            "SELECT count(*) FROM aloe.runs WHERE model = 'gold.ticks' AND status = 'success'",
+        )
+        .await;
         if runs >= 2 {
             break;
         }
@@ -338,11 +321,7 @@ async fn a_scheduled_model_is_rebuilt_when_its_time_comes() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    let products: i64 = c
-        .query_one("SELECT products FROM gold.ticks", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let products = one_i64(&c, "SELECT products FROM gold.ticks").await;
     assert_eq!(products, 120);
     let schedule: String = c
         .query_one("SELECT schedule FROM aloe.models WHERE name = 'ticks'", &[])
@@ -410,11 +389,7 @@ async fn a_schedule_in_aloe_toml_runs_its_selection_and_downstream() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    let categories: i64 = c
-        .query_one("SELECT count(*) FROM gold.categories", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let categories = one_i64(&c, "SELECT count(*) FROM gold.categories").await;
     assert!(categories > 1);
     drop(c);
     drop(server);
