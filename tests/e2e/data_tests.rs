@@ -159,6 +159,13 @@ async fn tests_run_after_each_build_and_an_error_keeps_the_previous_version() {
         metrics.contains("aloe_model_last_success{model=\"silver.orders\"} 0"),
         "{metrics}"
     );
+    assert!(
+        metrics.contains(
+            "aloe_model_run_duration_seconds_count{model=\"silver.orders\",status=\"failed\"} 1"
+        ),
+        "{metrics}"
+    );
+    crate::harness::promtool_check(&metrics);
 }
 
 #[tokio::test]

@@ -217,3 +217,28 @@ pub async fn one_i64(c: &Client, sql: &str) -> i64 {
         .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
         .get(0)
 }
+
+/// Fails unless `promtool check metrics` accepts `text` (Prometheus' text format).
+pub fn promtool_check(text: &str) {
+    use std::io::Write;
+    let mut promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (Debian package prometheus) is installed by the test command");
+    promtool
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write to promtool");
+    let out = promtool.wait_with_output().expect("promtool ends");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -2,9 +2,6 @@
 //! move with the traffic (connections, statements by kind and outcome, latency, rows and bytes
 //! sent, per-table rows and age), and `/ready` answers once the lake does.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use crate::harness::Server;
 
 /// The value of the sample `name` (with its labels, as printed), or 0 when absent.
@@ -59,26 +56,7 @@ async fn metrics_follow_traffic_and_pass_promtool() {
     assert!((0.0..600.0).contains(&age), "{age}");
     assert!(after.contains("aloe_memory_pool_reserved_bytes "));
 
-    let mut promtool = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool (Debian package prometheus) is installed by the test command");
-    promtool
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(after.as_bytes())
-        .unwrap();
-    let out = promtool.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::harness::promtool_check(&after);
 
     let (ready, body) = server.http_get("/ready");
     assert!(ready.contains("200"), "{ready} {body}");

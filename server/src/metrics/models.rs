@@ -57,9 +57,23 @@ pub fn families(models: &Models) -> Vec<MetricFamily> {
         &["model", "test"],
     )
     .expect("valid metric");
+    let durations = prometheus::HistogramVec::new(
+        prometheus::HistogramOpts::new(
+            "aloe_model_run_duration_seconds",
+            "How long model runs took since the server started, by model and status.",
+        )
+        .buckets(vec![
+            0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0,
+        ]),
+        &["model", "status"],
+    )
+    .expect("valid metric");
     for (_, run) in models.history().runs() {
         runs.with_label_values(&[run.model.as_str(), run.status.as_str()])
             .inc();
+        durations
+            .with_label_values(&[run.model.as_str(), run.status.as_str()])
+            .observe(run.duration.as_secs_f64());
         for t in &run.tests {
             tests
                 .with_label_values(&[
@@ -92,6 +106,7 @@ pub fn families(models: &Models) -> Vec<MetricFamily> {
     let mut out = Vec::new();
     for c in [
         &runs as &dyn Collector,
+        &durations,
         &tests,
         &up,
         &rows,
