@@ -25,6 +25,17 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Build the SQL models of sql/silver and sql/gold into the lake, dependencies first.
     Run(RunArgs),
+    /// Print a SCRAM-SHA-256 verifier of a password (read from standard input) for a
+    /// `[[users]]` entry of aloe.toml; the password itself is never stored.
+    Passwd(PasswdArgs),
+}
+
+/// Flags of `aloe passwd`.
+#[derive(Debug, Args)]
+pub struct PasswdArgs {
+    /// The user's login name, for the printed `[[users]]` entry.
+    #[arg(long, default_value = "aloe")]
+    pub user: String,
 }
 
 /// Flags of `aloe run`.

@@ -69,6 +69,8 @@ pub struct Config {
     pub build_missing_models: bool,
     /// Model runs on a schedule (`[[schedule]]`: `cron`, `select`).
     pub schedule: Vec<crate::models::schedule::ScheduleDecl>,
+    /// Users with SCRAM-SHA-256 verifiers (`[[users]]`); with any, every connection logs in.
+    pub users: Vec<crate::auth::UserDecl>,
 }
 
 impl Default for Config {
@@ -91,6 +93,7 @@ impl Default for Config {
             seed_bronze: None,
             build_missing_models: true,
             schedule: vec![],
+            users: vec![],
         }
     }
 }
@@ -143,6 +146,10 @@ impl Config {
                 })?;
         // No file is the embedded default: a newcomer gets bronze filled and gold built.
         config.seed_bronze.get_or_insert(origin.is_empty());
+        crate::auth::Users::new(&config.users).map_err(|message| ConfigError::Invalid {
+            origin: origin.clone(),
+            message,
+        })?;
         for s in &config.schedule {
             s.validate().map_err(|message| ConfigError::Invalid {
                 origin: origin.clone(),

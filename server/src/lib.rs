@@ -1,6 +1,7 @@
 //! Aloe's server: configuration, the engine (sessions over DataFusion) and the PostgreSQL
 //! wire front end.
 
+pub mod auth;
 pub mod bootstrap;
 pub mod catalog;
 pub mod cli;

@@ -34,6 +34,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve(args),
         Command::Generate(args) => generate(args),
         Command::Run(args) => run_models(args),
+        Command::Passwd(args) => passwd(args),
     };
     // A person reads this: the cause chain, without a backtrace.
     match result {
@@ -140,6 +141,28 @@ fn run_models(args: RunArgs) -> anyhow::Result<()> {
     if failed > 0 {
         anyhow::bail!("{failed} of {} models did not build", runs.len());
     }
+    Ok(())
+}
+
+fn passwd(args: aloe_server::cli::PasswdArgs) -> anyhow::Result<()> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        eprintln!("password for {} (echoed; or pipe it in):", args.user);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    if password.is_empty() {
+        anyhow::bail!("an empty password is not a password");
+    }
+    let verifier = aloe_server::auth::scram::Verifier::generate(password);
+    println!(
+        "[[users]]\nname = \"{}\"\npassword = \"{verifier}\"",
+        args.user
+    );
     Ok(())
 }
 

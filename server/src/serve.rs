@@ -21,6 +21,9 @@ pub enum StartError {
          (127.0.0.1, ::1) may serve without passwords; listen on loopback or configure users"
     )]
     Unprotected(std::net::SocketAddr),
+    /// A declared user is not usable.
+    #[error("{0}")]
+    Users(String),
     /// The lake cannot be opened (a zone unreachable, a bad table declaration).
     #[error("cannot open the lake: {0}")]
     Lake(#[from] aloe_connectors::lake::LakeError),
@@ -65,7 +68,8 @@ pub async fn open_engine(config: &Config) -> Result<Arc<Engine>, StartError> {
 
 /// Starts the server and returns once `shutdown` fires.
 pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), StartError> {
-    if !config.listen.ip().is_loopback() {
+    let users = crate::auth::Users::new(&config.users).map_err(StartError::Users)?;
+    if !config.listen.ip().is_loopback() && !users.required() {
         return Err(StartError::Unprotected(config.listen));
     }
     let engine = open_engine(&config).await?;
@@ -109,6 +113,7 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
     tokio::spawn(crate::bootstrap::run(engine.clone(), config.clone()));
     let options = ServerOptions {
         max_connections: config.max_connections,
+        users: Arc::new(users),
     };
     let served = serve(listener, engine.clone(), options, shutdown).await;
     // Ingesters finish the commit in progress; what they had not committed is read again at

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `aloe` binary on a free port, driven by real clients
 //! (tokio-postgres, psql) and by raw sockets for what no well-behaved client sends.
 
+mod auth;
 mod business_models;
 mod catalog;
 mod copy;

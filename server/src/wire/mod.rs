@@ -32,6 +32,8 @@ pub struct Frontend {
     keys: RandomPidSecretKeyGenerator,
     /// The extended protocol's statement parser.
     parser: Arc<extended::Parser>,
+    /// Who may log in; no users means trust (loopback only).
+    users: Arc<crate::auth::Users>,
 }
 
 /// The session a connection's startup created.
@@ -64,6 +66,8 @@ fn from_tx(tx: TxStatus) -> TransactionStatus {
 pub struct ServerOptions {
     /// Most connections served at once; more are refused with 53300.
     pub max_connections: usize,
+    /// Who may log in.
+    pub users: Arc<crate::auth::Users>,
 }
 
 /// Accepts connections until `shutdown` turns true, each in its own task.
@@ -78,6 +82,7 @@ pub async fn serve(
         registry: Arc::new(cancel::Registry::default()),
         keys: RandomPidSecretKeyGenerator::default(),
         parser: Arc::new(extended::Parser),
+        users: options.users.clone(),
     });
     let slots = Arc::new(Semaphore::new(options.max_connections));
     let metrics = frontend.engine.metrics().clone();

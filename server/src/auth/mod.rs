@@ -1,0 +1,63 @@
+//! Who may connect: users with SCRAM-SHA-256 verifiers from the configuration.
+
+pub mod scram;
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// A user of `[[users]]`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UserDecl {
+    /// The login name.
+    pub name: String,
+    /// The SCRAM-SHA-256 verifier (`aloe passwd` prints one).
+    pub password: String,
+}
+
+/// The users a server accepts, by name.
+#[derive(Debug, Clone, Default)]
+pub struct Users {
+    by_name: BTreeMap<String, scram::Verifier>,
+}
+
+impl Users {
+    /// Reads the declared users; a bad verifier or a name given twice is an error naming it.
+    pub fn new(decls: &[UserDecl]) -> Result<Self, String> {
+        let mut by_name = BTreeMap::new();
+        for d in decls {
+            let v =
+                scram::Verifier::parse(&d.password).map_err(|e| format!("user {}: {e}", d.name))?;
+            if by_name.insert(d.name.clone(), v).is_some() {
+                return Err(format!("user {} is declared twice", d.name));
+            }
+        }
+        Ok(Self { by_name })
+    }
+
+    /// Whether any user is declared (then every connection must authenticate).
+    pub fn required(&self) -> bool {
+        !self.by_name.is_empty()
+    }
+
+    /// The verifier of `name`, or a fixed decoy that no proof matches, so that an unknown
+    /// user goes through the same exchange and gets the same error as a wrong password.
+    pub fn verifier(&self, name: &str) -> (scram::Verifier, bool) {
+        match self.by_name.get(name) {
+            Some(v) => (v.clone(), true),
+            None => (
+                scram::Verifier {
+                    iterations: scram::ITERATIONS,
+                    salt: sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(
+                        name.as_bytes(),
+                    ))[..16]
+                        .to_vec(),
+                    stored_key: vec![0; 32],
+                    server_key: vec![0; 32],
+                },
+                false,
+            ),
+        }
+    }
+}

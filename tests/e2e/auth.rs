@@ -1,0 +1,157 @@
+//! Logins: with users declared (SCRAM-SHA-256 verifiers from `aloe passwd`), every connection
+//! authenticates, psql, tokio-postgres and psycopg log in with the password, and a wrong
+//! password or an unknown user gets 28P01; the server may then listen beyond loopback.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::harness::{Server, aloe, python, write};
+
+/// `aloe passwd --user USER` fed `password` on standard input.
+fn verifier_entry(dir: &std::path::Path, user: &str, password: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aloe"))
+        .args(["passwd", "--user", user])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn conninfo(server: &Server, user: &str, password: &str) -> String {
+    format!(
+        "host=127.0.0.1 port={} user={user} password='{password}' dbname=aloe",
+        server.addr.port()
+    )
+}
+
+async fn login(
+    server: &Server,
+    user: &str,
+    password: &str,
+) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let (client, connection) =
+        tokio_postgres::connect(&conninfo(server, user, password), tokio_postgres::NoTls).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+#[tokio::test]
+async fn users_log_in_with_scram_and_nobody_else_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let entry = verifier_entry(dir.path(), "analyst", "c0rrect horse");
+    assert!(entry.contains("SCRAM-SHA-256$4096:"), "{entry}");
+    assert!(
+        !entry.contains("c0rrect"),
+        "the password itself is not printed"
+    );
+    write(
+        dir.path(),
+        "aloe.toml",
+        &format!("listen = \"0.0.0.0:0\"\n{entry}"),
+    );
+    // Reachable beyond loopback: allowed now that a user is declared.
+    let server = Server::start_in(dir.path(), &[], &[]);
+
+    let c = login(&server, "analyst", "c0rrect horse").await.unwrap();
+    let who: String = c
+        .query_one("SELECT current_user", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(who, "analyst");
+
+    for (user, password) in [("analyst", "wrong"), ("nobody", "c0rrect horse")] {
+        let Err(err) = login(&server, user, password).await else {
+            panic!("{user} logged in with a wrong password");
+        };
+        let db = err.as_db_error().expect("a server error");
+        assert_eq!(db.code().code(), "28P01", "{user}");
+        assert_eq!(
+            db.message(),
+            format!("password authentication failed for user \"{user}\"")
+        );
+    }
+    // The server is still there for the right password after the failures.
+    assert!(login(&server, "analyst", "c0rrect horse").await.is_ok());
+
+    let psql = |password: &str| {
+        Command::new("psql")
+            .arg(format!(
+                "host=127.0.0.1 port={} user=analyst dbname=aloe",
+                server.addr.port()
+            ))
+            .args(["-X", "-w", "-Atc", "SELECT 40 + 2"])
+            .env("PGPASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    let ok = psql("c0rrect horse");
+    assert_eq!(String::from_utf8_lossy(&ok.stdout).trim(), "42", "{ok:?}");
+    let refused = psql("nope");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("password authentication failed"));
+
+    let script = format!(
+        "import psycopg\n\
+         with psycopg.connect({:?}) as c:\n    print(c.execute('SELECT 7').fetchone()[0])\n\
+         try:\n    psycopg.connect({:?})\nexcept psycopg.OperationalError as e:\n    print('refused' if 'password authentication failed' in str(e) else e)\n",
+        conninfo(&server, "analyst", "c0rrect horse"),
+        conninfo(&server, "analyst", "bad")
+    );
+    let out = Command::new(python())
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "7\nrefused\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_user_declarations_stop_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "aloe.toml",
+        "[[users]]\nname = \"analyst\"\npassword = \"plain-text\"\n",
+    );
+    let out = aloe(dir.path(), &["serve", "--listen", "127.0.0.1:0"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("user analyst") && stderr.contains("aloe passwd"),
+        "{stderr}"
+    );
+    // An empty password gets no verifier.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aloe"))
+        .arg("passwd")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty password"));
+}
