@@ -44,7 +44,9 @@ fn compose_prometheus_and_aloe_configs_are_valid() {
     .expect("the stack's aloe.toml loads");
     assert_eq!(config.kafka.len(), 1);
     assert_eq!(config.seed_bronze, Some(true));
-    assert!(config.listen.ip().is_loopback());
+    // Reachable from the other containers, so it declares a user to log in as.
+    assert!(!config.listen.ip().is_loopback());
+    assert_eq!(config.users.len(), 1);
 }
 
 #[test]
