@@ -61,10 +61,11 @@ async fn users_log_in_with_scram_and_nobody_else_does() {
         !entry.contains("c0rrect"),
         "the password itself is not printed"
     );
+    let reader = verifier_entry(dir.path(), "metabase", "read-only");
     write(
         dir.path(),
         "aloe.toml",
-        &format!("listen = \"0.0.0.0:0\"\n{entry}"),
+        &format!("listen = \"0.0.0.0:0\"\n{entry}\n{reader}role = \"reader\"\n"),
     );
     // Reachable beyond loopback: allowed now that a user is declared.
     let server = Server::start_in(dir.path(), &[], &[]);
@@ -90,6 +91,56 @@ async fn users_log_in_with_scram_and_nobody_else_does() {
     }
     // The server is still there for the right password after the failures.
     assert!(login(&server, "analyst", "c0rrect horse").await.is_ok());
+
+    // A reader queries, sets and reads the catalog, and writes nothing.
+    let r = login(&server, "metabase", "read-only").await.unwrap();
+    r.batch_execute("SET search_path = gen; BEGIN; COMMIT")
+        .await
+        .unwrap();
+    let n: i64 = r
+        .query_one("SELECT count(*) FROM products", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 120);
+    for write in [
+        "CREATE TABLE bronze.x AS SELECT 1 AS a",
+        "CALL aloe.run()",
+        "COPY (SELECT 1) TO 'bronze/x.csv'",
+        "DROP TABLE IF EXISTS bronze.nothing",
+    ] {
+        let err = r.batch_execute(write).await.unwrap_err();
+        let db = err.as_db_error().unwrap();
+        assert_eq!(db.code().code(), "42501", "{write}");
+        assert!(
+            db.message().contains("\"metabase\" is a reader"),
+            "{}",
+            db.message()
+        );
+    }
+    let privileges = "SELECT has_table_privilege('gen.products', 'SELECT'), \
+                      has_table_privilege('gen.products', 'INSERT'), \
+                      has_schema_privilege('gold', 'CREATE')";
+    let row = r.query_one(privileges, &[]).await.unwrap();
+    assert_eq!(
+        (
+            row.get::<_, bool>(0),
+            row.get::<_, bool>(1),
+            row.get::<_, bool>(2)
+        ),
+        (true, false, false)
+    );
+    let row = c.query_one(privileges, &[]).await.unwrap();
+    assert_eq!(
+        (
+            row.get::<_, bool>(0),
+            row.get::<_, bool>(1),
+            row.get::<_, bool>(2)
+        ),
+        (true, true, true)
+    );
+    // The refused writes left nothing behind.
+    assert!(c.query("SELECT * FROM bronze.x", &[]).await.is_err());
 
     let psql = |password: &str| {
         Command::new("psql")

@@ -46,7 +46,13 @@ fn compose_prometheus_and_aloe_configs_are_valid() {
     assert_eq!(config.seed_bronze, Some(true));
     // Reachable from the other containers, so it declares a user to log in as.
     assert!(!config.listen.ip().is_loopback());
-    assert_eq!(config.users.len(), 1);
+    assert_eq!(config.users.len(), 2);
+    assert!(
+        config
+            .users
+            .iter()
+            .any(|u| u.role == aloe_server::auth::Role::Reader)
+    );
 }
 
 #[test]

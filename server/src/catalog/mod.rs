@@ -36,7 +36,7 @@ use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::pg_catalog::generate_series_arg_coercion::CoerceIntArgsToBigInt;
 use datafusion_pg_catalog::pg_catalog::{
     self as pg, PgCatalogSchemaProvider, PgCatalogStaticTables, array_bounds_udf, format_type,
-    has_privilege_udf, pg_get_expr_udf, quote_ident_udf,
+    pg_get_expr_udf, quote_ident_udf,
 };
 
 pub use descriptions::NoDescriptions;
@@ -109,6 +109,7 @@ impl PgCatalog {
         ctx: &SessionContext,
         database: &str,
         user: &str,
+        role: crate::auth::Role,
         settings: Arc<Mutex<Settings>>,
     ) {
         ctx.register_udf(pg::create_current_database_udf(database));
@@ -121,7 +122,7 @@ impl PgCatalog {
             "has_database_privilege",
             "has_any_column_privilege",
         ] {
-            ctx.register_udf(has_privilege_udf::create_has_privilege_udf(name));
+            ctx.register_udf(crate::auth::privileges::HasPrivilege::udf(name, role));
         }
         ctx.register_udf(pg::create_pg_table_is_visible());
         ctx.register_udf(format_type::create_format_type_udf());

@@ -158,6 +158,16 @@ impl Engine {
         user: &str,
         startup: &std::collections::BTreeMap<String, String>,
     ) -> EngineResult<Session> {
-        Session::new(self, user, startup)
+        Session::new(self, user, startup, crate::auth::Role::Admin)
+    }
+
+    /// A session for `user` with `role`'s rights.
+    pub fn session_as(
+        &self,
+        user: &str,
+        startup: &std::collections::BTreeMap<String, String>,
+        role: crate::auth::Role,
+    ) -> EngineResult<Session> {
+        Session::new(self, user, startup, role)
     }
 }

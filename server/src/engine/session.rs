@@ -55,6 +55,10 @@ pub struct Session {
     /// The SQL models, for CALL aloe.run().
     models: Arc<crate::models::Models>,
     metrics: Arc<crate::metrics::server::ServerMetrics>,
+    /// What the logged-in user may do.
+    role: crate::auth::Role,
+    /// The logged-in user.
+    user: String,
     /// The database (catalog) name.
     database: String,
     /// Notices raised by the statement running now, sent before its result.
@@ -79,6 +83,7 @@ impl Session {
         engine: &Engine,
         user: &str,
         startup: &BTreeMap<String, String>,
+        role: crate::auth::Role,
     ) -> EngineResult<Self> {
         let settings = Arc::new(Mutex::new(Settings::new(user, startup)));
         let config = SessionConfig::new()
@@ -96,7 +101,7 @@ impl Session {
         let ctx = SessionContext::new_with_state(state);
         engine
             .pg_catalog
-            .register_functions(&ctx, &engine.database, user, settings.clone());
+            .register_functions(&ctx, &engine.database, user, role, settings.clone());
         ctx.register_udf(super::like_escape::udf());
         crate::functions::register(&ctx);
         {
@@ -121,6 +126,8 @@ impl Session {
             kafka: engine.kafka.clone(),
             models: engine.models.clone(),
             metrics: engine.metrics.clone(),
+            role,
+            user: user.to_owned(),
             database: engine.database.clone(),
             notices: Mutex::new(Vec::new()),
         };
@@ -365,6 +372,15 @@ impl Session {
         }
         if tx == TxStatus::Failed && !ends_block {
             return Err(not_in_failed_block());
+        }
+        if !crate::auth::privileges::allowed(self.role, statement) {
+            return Err(EngineError::new(
+                sqlstate::INSUFFICIENT_PRIVILEGE,
+                format!(
+                    "permission denied: \"{}\" is a reader (queries, SHOW, SET, transactions and cursors only)",
+                    self.user
+                ),
+            ));
         }
         let DFStatement::Statement(sql) = statement else {
             if let DFStatement::Reset(ResetStatement::Variable(name)) = statement {

@@ -213,7 +213,7 @@ impl Frontend {
         client.set_pid_and_secret_key(pid, secret.clone());
         let session = Arc::new(
             self.engine
-                .session(user, parameters)
+                .session_as(user, parameters, self.users.role(user))
                 .map_err(|e| fatal(e.code, e.message))?,
         );
         let registration = self.registry.register(pid, &secret, &session);
