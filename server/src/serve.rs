@@ -86,9 +86,15 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
     })?;
     // Tests and scripts read this line to learn the port when they asked for port 0.
     println!("aloe listening on {addr}");
+    // A wildcard address is where the server listens, not where a client connects.
+    let host = if addr.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        addr.ip()
+    };
+    let user = config.users.first().map_or("aloe", |u| u.name.as_str());
     println!(
-        "connect with: psql \"host={} port={} user=aloe dbname={}\"",
-        addr.ip(),
+        "connect with: psql \"host={host} port={} user={user} dbname={}\"",
         addr.port(),
         config.database
     );
