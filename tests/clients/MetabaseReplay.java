@@ -1,7 +1,8 @@
 // A replay, through pgjdbc, of what Metabase's PostgreSQL driver sends to add and sync a
 // database: test connection, pool checkout, sync (schemas, privileges, tables, fields,
 // foreign keys), fingerprinting and field values, then a question in Metabase's SQL shape.
-// Usage: java -cp postgresql.jar:. MetabaseReplay HOST PORT. Exits non-zero on a failure.
+// Usage: java -cp postgresql.jar:. MetabaseReplay HOST PORT [USER PASSWORD]. Exits non-zero on
+// a failure.
 import java.sql.*;
 import java.util.*;
 
@@ -56,7 +57,8 @@ public class MetabaseReplay {
     public static void main(String[] args) throws Exception {
         String url = "jdbc:postgresql://" + args[0] + ":" + args[1] + "/aloe?ApplicationName=Metabase";
         Properties props = new Properties();
-        props.setProperty("user", "aloe");
+        props.setProperty("user", args.length > 3 ? args[2] : "aloe");
+        if (args.length > 3) props.setProperty("password", args[3]);
         try (Connection conn = DriverManager.getConnection(url, props)) {
             // Test connection.
             try (PreparedStatement ps = conn.prepareStatement("SELECT 1")) {

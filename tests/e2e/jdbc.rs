@@ -9,11 +9,16 @@ const DRIVER: &str = "/usr/share/java/postgresql.jar";
 
 /// Compiles tests/clients/<class>.java and runs it against a fresh server; returns stdout.
 fn run_java(class: &str) -> String {
+    run_java_on(class, &Server::start(), &[])
+}
+
+/// Compiles tests/clients/<class>.java and runs it against `server` with `extra` arguments
+/// after host and port; returns stdout.
+fn run_java_on(class: &str, server: &Server, extra: &[&str]) -> String {
     assert!(
         std::path::Path::new(DRIVER).exists(),
         "{DRIVER} is missing: ./scripts/test-all installs libpostgresql-jdbc-java"
     );
-    let server = Server::start();
     let classes = tempfile::tempdir().unwrap();
     let source = format!(
         "{}/../tests/clients/{class}.java",
@@ -39,6 +44,7 @@ fn run_java(class: &str) -> String {
         .args(["-cp", &classpath, class])
         .arg(server.addr.ip().to_string())
         .arg(server.addr.port().to_string())
+        .args(extra)
         .output()
         .expect("java is installed");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -59,5 +65,26 @@ fn pgjdbc_queries_prepares_pages_cancels_and_reads_metadata() {
 #[test]
 fn metabase_adds_syncs_and_queries_the_database() {
     let stdout = run_java("MetabaseReplay");
+    assert!(stdout.contains("all metabase checks passed"), "{stdout}");
+}
+
+#[test]
+fn metabase_syncs_as_a_reader_with_a_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut passwd = Command::new(env!("CARGO_BIN_EXE_aloe"))
+        .args(["passwd", "--user", "metabase"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut passwd.stdin.take().unwrap(), b"dash-boards\n").unwrap();
+    let entry = String::from_utf8(passwd.wait_with_output().unwrap().stdout).unwrap();
+    crate::harness::write(
+        dir.path(),
+        "aloe.toml",
+        &format!("{entry}role = \"reader\"\n"),
+    );
+    let server = Server::start_in(dir.path(), &[], &[]);
+    let stdout = run_java_on("MetabaseReplay", &server, &["metabase", "dash-boards"]);
     assert!(stdout.contains("all metabase checks passed"), "{stdout}");
 }
