@@ -235,6 +235,27 @@ mod tests {
     }
 
     #[test]
+    fn users_come_from_the_environment_too() {
+        let verifier = crate::auth::scram::Verifier::generate("pw").to_string();
+        let c = Config::load(
+            None,
+            env(&[(
+                "ALOE_USERS",
+                &format!("[{{ name = \"bi\", password = \"{verifier}\", role = \"reader\" }}]"),
+            )]),
+        )
+        .unwrap();
+        assert_eq!(c.users.len(), 1);
+        assert_eq!(c.users[0].role, crate::auth::Role::Reader);
+        let e = Config::load(
+            None,
+            env(&[("ALOE_USERS", "[{ name = \"bi\", password = \"pw\" }]")]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("aloe passwd"), "{e}");
+    }
+
+    #[test]
     fn bad_values_name_the_key() {
         let e = Config::load(None, env(&[("ALOE_MAX_CONNECTIONS", "many")])).unwrap_err();
         assert!(e.to_string().contains("max_connections"), "{e}");
