@@ -7,6 +7,7 @@ pub mod header;
 pub mod history;
 pub mod incremental;
 pub mod project;
+pub mod query;
 pub mod runner;
 pub mod schedule;
 pub mod staging;

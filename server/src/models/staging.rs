@@ -13,7 +13,7 @@ use datafusion::datasource::MemTable;
 use futures::TryStreamExt;
 
 use super::project::Model;
-use crate::engine::{Outcome, Session, TxStatus};
+use crate::engine::Session;
 
 /// The schema's name.
 pub const SCHEMA: &str = "aloe_staging";
@@ -119,17 +119,7 @@ impl Staging {
         name: &str,
         query: &str,
     ) -> Result<Staged, String> {
-        let mut parsed = session.parse(query).map_err(|e| e.to_string())?;
-        let Some(statement) = parsed.pop().filter(|_| parsed.is_empty()) else {
-            return Err("a model is one SELECT".into());
-        };
-        let outcome = session
-            .execute(&statement, None, TxStatus::Idle)
-            .await
-            .map_err(|e| format!("{} ({})", e.message, e.code))?;
-        let Outcome::Rows { schema, stream, .. } = outcome else {
-            return Err("a model is one SELECT".into());
-        };
+        let (schema, stream) = super::query::rows(session, query, "a model").await?;
         let batches: Vec<_> = stream.try_collect().await.map_err(|e| e.to_string())?;
         let table = MemTable::try_new(schema, vec![batches]).map_err(|e| e.to_string())?;
         self.put(name, Arc::new(table))

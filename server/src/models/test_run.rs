@@ -8,7 +8,7 @@ use futures::TryStreamExt;
 use super::data_tests::Severity;
 use super::project::Model;
 use super::staging::Subject;
-use crate::engine::{Outcome, Session, TxStatus};
+use crate::engine::Session;
 
 /// How a data test ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,17 +108,7 @@ pub async fn run_tests(
 }
 
 async fn count_rows(session: &Session, sql: &str) -> Result<u64, String> {
-    let mut parsed = session.parse(sql).map_err(|e| e.to_string())?;
-    let Some(statement) = parsed.pop().filter(|_| parsed.is_empty()) else {
-        return Err("a test is one query".into());
-    };
-    let outcome = session
-        .execute(&statement, None, TxStatus::Idle)
-        .await
-        .map_err(|e| format!("{} ({})", e.message, e.code))?;
-    let Outcome::Rows { stream, .. } = outcome else {
-        return Err("a test must be a query returning the failing rows".into());
-    };
+    let (_, stream) = super::query::rows(session, sql, "a test").await?;
     stream
         .try_fold(
             0u64,
