@@ -71,6 +71,18 @@ pub struct Config {
     pub schedule: Vec<crate::models::schedule::ScheduleDecl>,
     /// Users with SCRAM-SHA-256 verifiers (`[[users]]`); with any, every connection logs in.
     pub users: Vec<crate::auth::UserDecl>,
+    /// TLS for the PostgreSQL port (`[tls]`: `cert`, `key`, PEM files).
+    pub tls: Option<TlsConfig>,
+}
+
+/// `[tls]`: the server's certificate chain and private key.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM file with the certificate chain, the server's first.
+    pub cert: PathBuf,
+    /// PEM file with the private key.
+    pub key: PathBuf,
 }
 
 impl Default for Config {
@@ -94,6 +106,7 @@ impl Default for Config {
             build_missing_models: true,
             schedule: vec![],
             users: vec![],
+            tls: None,
         }
     }
 }

@@ -24,6 +24,9 @@ pub enum StartError {
     /// A declared user is not usable.
     #[error("{0}")]
     Users(String),
+    /// TLS is configured and cannot be served.
+    #[error("{0}; not starting without the TLS that was asked for")]
+    Tls(String),
     /// The lake cannot be opened (a zone unreachable, a bad table declaration).
     #[error("cannot open the lake: {0}")]
     Lake(#[from] aloe_connectors::lake::LakeError),
@@ -72,6 +75,10 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
     if !config.listen.ip().is_loopback() && !users.required() {
         return Err(StartError::Unprotected(config.listen));
     }
+    let tls = match &config.tls {
+        Some(t) => Some(crate::wire::tls::acceptor(&t.cert, &t.key).map_err(StartError::Tls)?),
+        None => None,
+    };
     let engine = open_engine(&config).await?;
     engine.start_kafka(&config.kafka).await?;
     let listener = TcpListener::bind(config.listen)
@@ -120,6 +127,7 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
     let options = ServerOptions {
         max_connections: config.max_connections,
         users: Arc::new(users),
+        tls,
     };
     let served = serve(listener, engine.clone(), options, shutdown).await;
     // Ingesters finish the commit in progress; what they had not committed is read again at

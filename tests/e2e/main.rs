@@ -26,3 +26,4 @@ mod raw;
 mod sessions;
 mod simple_query;
 mod streaming;
+mod tls;

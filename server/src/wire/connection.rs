@@ -34,7 +34,7 @@ async fn serve(tcp: TcpStream, frontend: Arc<Frontend>, admitted: bool) -> std::
     tokio::pin!(startup_deadline);
     let negotiated = tokio::select! {
         _ = &mut startup_deadline => return Ok(()),
-        s = negotiate_tls::<Prepared>(tcp, None) => s?,
+        s = negotiate_tls::<Prepared>(tcp, frontend.tls.clone()) => s?,
     };
     let Some(mut socket) = negotiated else {
         return Ok(());

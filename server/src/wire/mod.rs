@@ -11,6 +11,7 @@ mod notices;
 mod params;
 mod simple;
 mod startup;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -34,6 +35,8 @@ pub struct Frontend {
     parser: Arc<extended::Parser>,
     /// Who may log in; no users means trust (loopback only).
     users: Arc<crate::auth::Users>,
+    /// TLS for clients that ask (SSLRequest), when configured.
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// The session a connection's startup created.
@@ -62,12 +65,24 @@ fn from_tx(tx: TxStatus) -> TransactionStatus {
 }
 
 /// Settings of the listener.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServerOptions {
     /// Most connections served at once; more are refused with 53300.
     pub max_connections: usize,
     /// Who may log in.
     pub users: Arc<crate::auth::Users>,
+    /// TLS, when configured.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+impl std::fmt::Debug for ServerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The TLS acceptor holds keys and has no Debug of its own.
+        f.debug_struct("ServerOptions")
+            .field("max_connections", &self.max_connections)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Accepts connections until `shutdown` turns true, each in its own task.
@@ -83,6 +98,7 @@ pub async fn serve(
         keys: RandomPidSecretKeyGenerator::default(),
         parser: Arc::new(extended::Parser),
         users: options.users.clone(),
+        tls: options.tls.clone(),
     });
     let slots = Arc::new(Semaphore::new(options.max_connections));
     let metrics = frontend.engine.metrics().clone();
