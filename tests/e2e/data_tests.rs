@@ -239,3 +239,35 @@ async fn orders_version(c: &tokio_postgres::Client) -> Option<i64> {
         .unwrap()
         .get(0)
 }
+
+#[test]
+fn freshness_fails_on_old_data_and_passes_within_its_age() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = |age: &str| {
+        format!(
+            "/*\n[[test]]\ntype = \"freshness\"\ncolumn = \"order_time\"\nmax_age = \"{age}\"\n*/\n\
+             SELECT order_id, order_time FROM gen.orders\n"
+        )
+    };
+    // Generated orders end in 2025: their newest is older than two days.
+    write(dir.path(), "sql/silver/recent_orders.sql", &model("2 days"));
+    let out = crate::harness::aloe(dir.path(), &["run"]);
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("test freshness(order_time) failed (1 failing row)"),
+        "{report}"
+    );
+    write(
+        dir.path(),
+        "sql/silver/recent_orders.sql",
+        &model("100000 days"),
+    );
+    let out = crate::harness::aloe(dir.path(), &["run"]);
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{report}");
+    assert!(
+        report.contains("test freshness(order_time) passed"),
+        "{report}"
+    );
+}

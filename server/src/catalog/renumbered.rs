@@ -80,7 +80,12 @@ impl Renumbered {
     }
 
     /// The crate's OIDs of schemas and relations, by the crate's OID.
-    async fn crate_names(&self, state: &dyn Session) -> Result<CrateNames> {
+    /// `classes` are the crate's pg_class rows when the caller has read them already.
+    async fn crate_names(
+        &self,
+        state: &dyn Session,
+        classes: Option<&[RecordBatch]>,
+    ) -> Result<CrateNames> {
         let mut names = CrateNames::default();
         for batch in self.scan(state, "pg_namespace").await? {
             let oid = int32(&batch, "oid")?;
@@ -89,10 +94,18 @@ impl Renumbered {
                 names.namespaces.insert(oid.value(i), name);
             }
         }
-        for batch in self.scan(state, "pg_class").await? {
-            let oid = int32(&batch, "oid")?;
-            let namespace = int32(&batch, "relnamespace")?;
-            let name = text(&batch, "relname")?;
+        let scanned;
+        let classes = match classes {
+            Some(c) => c,
+            None => {
+                scanned = self.scan(state, "pg_class").await?;
+                &scanned
+            }
+        };
+        for batch in classes {
+            let oid = int32(batch, "oid")?;
+            let namespace = int32(batch, "relnamespace")?;
+            let name = text(batch, "relname")?;
             for (i, name) in name.into_iter().enumerate() {
                 if let Some(schema) = names.namespaces.get(&namespace.value(i)) {
                     names.relations.insert(oid.value(i), (schema.clone(), name));
@@ -211,7 +224,8 @@ impl Rows for Renumbered {
                 })
                 .collect();
         }
-        let names = self.crate_names(state).await?;
+        let classes = (self.which == Renumber::Class).then_some(rows.as_slice());
+        let names = self.crate_names(state, classes).await?;
         let numbering = names.numbering();
         let columns: &[&str] = match self.which {
             Renumber::Namespace => &["oid"],
