@@ -44,6 +44,8 @@ pub struct Config {
     pub gen_schema: bool,
     /// Most client connections at once; more are refused with SQLSTATE 53300.
     pub max_connections: usize,
+    /// Memory, message size and timeouts (`[limits]`).
+    pub limits: crate::limits::Limits,
     /// Where each zone lives; unset zones are folders under `data_dir`.
     pub zones: aloe_connectors::lake::ZoneRoots,
     /// How to reach S3/MinIO for `s3://` zones.
@@ -93,6 +95,7 @@ impl Default for Config {
             database: "aloe".into(),
             gen_schema: true,
             max_connections: 100,
+            limits: Default::default(),
             zones: Default::default(),
             s3: Default::default(),
             tables: vec![],

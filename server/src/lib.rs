@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod functions;
 pub mod generate;
+pub mod limits;
 pub mod metrics;
 pub mod models;
 pub mod serve;

@@ -57,7 +57,7 @@ pub async fn open_engine(config: &Config) -> Result<Arc<Engine>, StartError> {
         config.model_threads,
         config.schedule.clone(),
     );
-    let engine = Arc::new(Engine::new(&config.database, lake, models)?);
+    let engine = Arc::new(Engine::new(&config.database, lake, models, &config.limits)?);
     engine.models().attach(&engine);
     if config.gen_schema {
         engine.register_schema(
@@ -128,6 +128,10 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
         max_connections: config.max_connections,
         users: Arc::new(users),
         tls,
+        limits: crate::wire::WireLimits {
+            max_message: config.limits.max_message_bytes(),
+            startup_timeout: config.limits.startup_timeout,
+        },
     };
     let served = serve(listener, engine.clone(), options, shutdown).await;
     // Ingesters finish the commit in progress; what they had not committed is read again at

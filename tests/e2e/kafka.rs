@@ -55,7 +55,7 @@ async fn ints(c: &Client, sql: &str) -> Vec<i64> {
     let row = c
         .query_one(sql, &[])
         .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
     (0..row.len()).map(|i| row.get::<_, i64>(i)).collect()
 }
 
@@ -294,7 +294,8 @@ async fn ingestion_is_exactly_once_across_a_crash() {
     // Each (partition, offset) exactly once, and each partition's offsets without a hole
     // except where the quarantine has the message.
     assert_eq!(
-        ints(&c, "SELECT count(DISTINCT (_partition, _offset)), count(DISTINCT (_partition, seq)) FROM bronze.events").await,
+        ints(&c, "SELECT (SELECT count(*) FROM (SELECT DISTINCT _partition, _offset FROM bronze.events) o), \
+                 (SELECT count(*) FROM (SELECT DISTINCT _partition, seq FROM bronze.events) s)").await,
         [99_800, 99_800]
     );
     let partitions_complete = c
@@ -409,7 +410,7 @@ async fn a_broker_down_and_back_delays_ingestion_without_losing_events() {
     assert_eq!(
         ints(
             &c,
-            "SELECT count(DISTINCT (_partition, _offset)) FROM bronze.events"
+            "SELECT count(*) FROM (SELECT DISTINCT _partition, _offset FROM bronze.events) o"
         )
         .await,
         [first + 2 * 1000]

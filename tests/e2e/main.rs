@@ -18,6 +18,7 @@ mod jdbc;
 mod kafka;
 mod lake;
 mod lake_s3;
+mod limits;
 mod malformed;
 mod metrics;
 mod models;

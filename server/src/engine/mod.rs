@@ -55,6 +55,10 @@ pub struct Engine {
     models: Arc<crate::models::Models>,
     /// The server's live counters.
     metrics: Arc<crate::metrics::server::ServerMetrics>,
+    /// Bytes one session's queries may hold (`limits.query_memory`).
+    query_memory: usize,
+    /// Settings whose defaults the server configures (`[limits]` timeouts).
+    session_defaults: Vec<(&'static str, String)>,
 }
 
 impl Engine {
@@ -64,6 +68,7 @@ impl Engine {
         database: &str,
         lake: aloe_connectors::lake::Lake,
         models: crate::models::Models,
+        limits: &crate::limits::Limits,
     ) -> EngineResult<Self> {
         let catalog = MemoryCatalogProvider::new();
         for schema in lake.schemas() {
@@ -76,7 +81,9 @@ impl Engine {
         let lake = Arc::new(lake);
         let pg_catalog =
             crate::catalog::PgCatalog::install(catalogs.clone(), database, lake.clone())?;
-        let runtime = RuntimeEnvBuilder::new().build_arc()?;
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(crate::limits::memory::shared_pool(limits.memory_bytes()))
+            .build_arc()?;
         lake.register_stores(&runtime);
         let kafka = Arc::new(kafka::KafkaTables::new(lake.clone()));
         let engine = Self {
@@ -88,6 +95,8 @@ impl Engine {
             kafka,
             models: Arc::new(models),
             metrics: Arc::default(),
+            query_memory: limits.query_memory_bytes(),
+            session_defaults: limits.session_defaults(),
         };
         engine.register_schema("kafka", engine.kafka.kafka_schema())?;
         engine.register_schema("live", engine.kafka.live_schema())?;

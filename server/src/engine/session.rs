@@ -9,6 +9,7 @@ use datafusion::arrow::array::{Array, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::ParamValues;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::{DdlStatement, Expr, LogicalPlan, WriteOp};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -85,7 +86,18 @@ impl Session {
         startup: &BTreeMap<String, String>,
         role: crate::auth::Role,
     ) -> EngineResult<Self> {
-        let settings = Arc::new(Mutex::new(Settings::new(user, startup)));
+        let settings = Arc::new(Mutex::new(Settings::with_server_defaults(
+            user,
+            &engine.session_defaults,
+            startup,
+        )));
+        // The session's own pool caps what its queries hold, on top of the shared pool.
+        let runtime = RuntimeEnvBuilder::from_runtime_env(&engine.runtime)
+            .with_memory_pool(Arc::new(crate::limits::memory::QueryPool::new(
+                engine.runtime.memory_pool.clone(),
+                engine.query_memory,
+            )))
+            .build_arc()?;
         let config = SessionConfig::new()
             .with_extension(Arc::new(crate::catalog::SessionSettings(settings.clone())))
             .with_default_catalog_and_schema(&engine.database, "public")
@@ -94,7 +106,7 @@ impl Session {
             .with_information_schema(false);
         let state = SessionStateBuilder::new()
             .with_config(config)
-            .with_runtime_env(engine.runtime.clone())
+            .with_runtime_env(runtime)
             .with_catalog_list(engine.catalogs.clone())
             .with_default_features()
             .build();
@@ -203,6 +215,15 @@ impl Session {
             .catalog
             .default_schema
             .clone()
+    }
+
+    /// How long the connection may wait for the client's next command, in milliseconds
+    /// (0: forever): the idle timeouts of the session's settings.
+    pub fn idle_timeout_ms(&self, in_transaction: bool) -> u64 {
+        self.settings
+            .lock()
+            .expect("settings lock")
+            .idle_timeout_ms(in_transaction)
     }
 
     /// Stops the statement running now, if any (a CancelRequest).

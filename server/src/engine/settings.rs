@@ -104,6 +104,13 @@ const KNOWN: &[Known] = &[
         "Sets the maximum allowed idle time between queries, when in a transaction.",
     ),
     k(
+        "idle_session_timeout",
+        "0",
+        false,
+        true,
+        "Sets the maximum allowed idle time between queries, when not in a transaction.",
+    ),
+    k(
         "in_hot_standby",
         "off",
         true,
@@ -293,17 +300,40 @@ pub type Reported = Vec<(String, String)>;
 pub struct Settings {
     /// Current values by canonical name; custom (dotted) settings by lower-case name.
     values: BTreeMap<String, String>,
+    /// The server's own defaults (`[limits]`) where they differ from PostgreSQL's; RESET
+    /// goes back to these.
+    server_defaults: BTreeMap<String, String>,
 }
 
 impl Settings {
     /// Defaults, with the startup parameters the client sent applied on top.
     pub fn new(user: &str, startup: &BTreeMap<String, String>) -> Self {
+        Self::with_server_defaults(user, &[], startup)
+    }
+
+    /// Defaults, then the server's defaults for some settings, then the startup parameters.
+    pub fn with_server_defaults(
+        user: &str,
+        server_defaults: &[(&str, String)],
+        startup: &BTreeMap<String, String>,
+    ) -> Self {
         let mut values: BTreeMap<String, String> = KNOWN
             .iter()
             .map(|k| (k.name.to_owned(), k.default.to_owned()))
             .collect();
         values.insert("session_authorization".into(), user.to_owned());
-        let mut settings = Self { values };
+        let mut settings = Self {
+            values,
+            server_defaults: BTreeMap::new(),
+        };
+        for (name, value) in server_defaults {
+            if let Some(k) = known(name)
+                && let Ok(v) = normalize(k.name, value)
+            {
+                settings.values.insert(k.name.to_owned(), v.clone());
+                settings.server_defaults.insert(k.name.to_owned(), v);
+            }
+        }
         for (name, value) in startup {
             // Startup packets carry user/database/options too; only settings apply here,
             // and a bad value in one must not refuse the connection.
@@ -364,7 +394,10 @@ impl Settings {
     /// Back to the default; returns what the client must be told.
     pub fn reset(&mut self, name: &str) -> EngineResult<Reported> {
         match known(name) {
-            Some(k) => self.set(k.name, k.default),
+            Some(k) => {
+                let default = self.default_of(k);
+                self.set(k.name, &default)
+            }
             None if name.contains('.') => {
                 self.values.remove(&name.to_ascii_lowercase());
                 Ok(vec![])
@@ -381,8 +414,18 @@ impl Settings {
         KNOWN
             .iter()
             .filter(|k| k.settable)
-            .flat_map(|k| self.set(k.name, k.default).unwrap_or_default())
+            .flat_map(|k| {
+                let default = self.default_of(k);
+                self.set(k.name, &default).unwrap_or_default()
+            })
             .collect()
+    }
+
+    fn default_of(&self, k: &Known) -> String {
+        self.server_defaults
+            .get(k.name)
+            .cloned()
+            .unwrap_or_else(|| k.default.to_owned())
     }
 
     /// The settings reported to the client right after authentication.
@@ -408,6 +451,17 @@ impl Settings {
     /// The statement timeout in milliseconds; 0 means none.
     pub fn statement_timeout_ms(&self) -> u64 {
         self.values["statement_timeout"].parse().unwrap_or(0)
+    }
+
+    /// How long the session may sit idle, in milliseconds: `idle_in_transaction_session_timeout`
+    /// inside a transaction, `idle_session_timeout` outside; 0 means forever.
+    pub fn idle_timeout_ms(&self, in_transaction: bool) -> u64 {
+        let name = if in_transaction {
+            "idle_in_transaction_session_timeout"
+        } else {
+            "idle_session_timeout"
+        };
+        self.values[name].parse().unwrap_or(0)
     }
 
     /// The session's time zone name, as DataFusion should interpret it.
@@ -479,7 +533,10 @@ fn normalize(name: &str, value: &str) -> EngineResult<String> {
             Ok(n) if (-15..=3).contains(&n) => Ok(n.to_string()),
             _ => Err(invalid(name, v, ": must be an integer from -15 to 3")),
         },
-        "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout" => {
+        "statement_timeout"
+        | "lock_timeout"
+        | "idle_in_transaction_session_timeout"
+        | "idle_session_timeout" => {
             parse_duration_ms(v)
                 .map(|ms| ms.to_string())
                 .ok_or_else(|| {
@@ -552,6 +609,35 @@ mod tests {
             vec![("TimeZone".to_owned(), "Europe/Berlin".to_owned())]
         );
         assert_eq!(s.get("TIMEZONE").unwrap(), "Europe/Berlin");
+    }
+
+    #[test]
+    fn server_defaults_apply_and_reset_returns_to_them() {
+        let startup = BTreeMap::from([("statement_timeout".to_owned(), "5s".to_owned())]);
+        let mut s = Settings::with_server_defaults(
+            "aloe",
+            &[
+                ("statement_timeout", "60000".into()),
+                ("idle_session_timeout", "3600000".into()),
+            ],
+            &startup,
+        );
+        assert_eq!(
+            s.statement_timeout_ms(),
+            5000,
+            "the client's own value wins"
+        );
+        assert_eq!(s.idle_timeout_ms(false), 3_600_000);
+        assert_eq!(s.idle_timeout_ms(true), 0);
+        s.reset("statement_timeout").unwrap();
+        assert_eq!(
+            s.statement_timeout_ms(),
+            60_000,
+            "RESET goes to the server's default"
+        );
+        s.set("idle_session_timeout", "0").unwrap();
+        s.reset_all();
+        assert_eq!(s.idle_timeout_ms(false), 3_600_000);
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod copy;
 mod encode;
 mod errors;
 mod extended;
+mod message_limit;
 mod notices;
 mod params;
 mod simple;
@@ -37,6 +38,17 @@ pub struct Frontend {
     users: Arc<crate::auth::Users>,
     /// TLS for clients that ask (SSLRequest), when configured.
     tls: Option<tokio_rustls::TlsAcceptor>,
+    /// Message size and login time.
+    limits: WireLimits,
+}
+
+/// The limits the protocol layer enforces itself.
+#[derive(Debug, Clone, Copy)]
+pub struct WireLimits {
+    /// The largest frontend message, in bytes (08P01 beyond).
+    pub max_message: usize,
+    /// From connecting to the end of the login.
+    pub startup_timeout: std::time::Duration,
 }
 
 /// The session a connection's startup created.
@@ -73,6 +85,8 @@ pub struct ServerOptions {
     pub users: Arc<crate::auth::Users>,
     /// TLS, when configured.
     pub tls: Option<tokio_rustls::TlsAcceptor>,
+    /// Message size and login time.
+    pub limits: WireLimits,
 }
 
 impl std::fmt::Debug for ServerOptions {
@@ -99,6 +113,7 @@ pub async fn serve(
         parser: Arc::new(extended::Parser),
         users: options.users.clone(),
         tls: options.tls.clone(),
+        limits: options.limits,
     });
     let slots = Arc::new(Semaphore::new(options.max_connections));
     let metrics = frontend.engine.metrics().clone();
