@@ -36,6 +36,10 @@ pub struct PasswdArgs {
     /// The user's login name, for the printed `[[users]]` entry.
     #[arg(long, default_value = "aloe")]
     pub user: String,
+    /// Print an md5 hash instead of a SCRAM-SHA-256 verifier: only for `[auth] method = "md5"`,
+    /// for clients that cannot do SCRAM (the hash is as good as the password to a thief).
+    #[arg(long)]
+    pub md5: bool,
 }
 
 /// Flags of `aloe run`.

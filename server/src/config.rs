@@ -73,6 +73,8 @@ pub struct Config {
     pub schedule: Vec<crate::models::schedule::ScheduleDecl>,
     /// Users with SCRAM-SHA-256 verifiers (`[[users]]`); with any, every connection logs in.
     pub users: Vec<crate::auth::UserDecl>,
+    /// Loopback trust and the password method (`[auth]`).
+    pub auth: crate::auth::AuthConfig,
     /// TLS for the PostgreSQL port (`[tls]`: `cert`, `key`, PEM files).
     pub tls: Option<TlsConfig>,
 }
@@ -85,6 +87,9 @@ pub struct TlsConfig {
     pub cert: PathBuf,
     /// PEM file with the private key.
     pub key: PathBuf,
+    /// Refuse clients that do not ask for TLS (28000), as `hostssl` lines in pg_hba.conf do.
+    #[serde(default)]
+    pub required: bool,
 }
 
 impl Default for Config {
@@ -109,6 +114,7 @@ impl Default for Config {
             build_missing_models: true,
             schedule: vec![],
             users: vec![],
+            auth: Default::default(),
             tls: None,
         }
     }
@@ -162,9 +168,17 @@ impl Config {
                 })?;
         // No file is the embedded default: a newcomer gets bronze filled and gold built.
         config.seed_bronze.get_or_insert(origin.is_empty());
-        crate::auth::Users::new(&config.users).map_err(|message| ConfigError::Invalid {
-            origin: origin.clone(),
-            message,
+        // Trust is configured, never assumed: only the embedded default (no file, no users)
+        // turns it on by itself, and only for loopback clients.
+        config
+            .auth
+            .trust
+            .get_or_insert(origin.is_empty() && config.users.is_empty());
+        crate::auth::Users::new(&config.users, config.auth.method).map_err(|message| {
+            ConfigError::Invalid {
+                origin: origin.clone(),
+                message,
+            }
         })?;
         for s in &config.schedule {
             s.validate().map_err(|message| ConfigError::Invalid {
@@ -248,6 +262,33 @@ mod tests {
         );
         let off = Config::load(None, env(&[("ALOE_SEED_BRONZE", "false")])).unwrap();
         assert_eq!(off.seed_bronze, Some(false));
+    }
+
+    #[test]
+    fn trust_is_on_only_for_the_embedded_default_unless_configured() {
+        assert_eq!(Config::load(None, env(&[])).unwrap().auth.trust, Some(true));
+        let verifier = crate::auth::scram::Verifier::generate("pw").to_string();
+        let with_user = env(&[(
+            "ALOE_USERS",
+            &format!("[{{ name = \"bi\", password = \"{verifier}\" }}]"),
+        )]);
+        assert_eq!(
+            Config::load(None, with_user).unwrap().auth.trust,
+            Some(false)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("aloe.toml");
+        std::fs::write(&file, "database = \"shop\"\n").unwrap();
+        assert_eq!(
+            Config::load(Some(&file), env(&[])).unwrap().auth.trust,
+            Some(false)
+        );
+        std::fs::write(&file, "[auth]\ntrust = true\nmethod = \"md5\"\n").unwrap();
+        let c = Config::load(Some(&file), env(&[])).unwrap();
+        assert_eq!(c.auth.trust, Some(true));
+        assert_eq!(c.auth.method, crate::auth::Method::Md5);
+        std::fs::write(&file, "[auth]\nmethod = \"plaintext\"\n").unwrap();
+        assert!(Config::load(Some(&file), env(&[])).is_err());
     }
 
     #[test]

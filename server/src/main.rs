@@ -158,7 +158,11 @@ fn passwd(args: aloe_server::cli::PasswdArgs) -> anyhow::Result<()> {
     if password.is_empty() {
         anyhow::bail!("an empty password is not a password");
     }
-    let verifier = aloe_server::auth::scram::Verifier::generate(password);
+    let verifier = if args.md5 {
+        aloe_server::auth::md5::hash(password, &args.user)
+    } else {
+        aloe_server::auth::scram::Verifier::generate(password).to_string()
+    };
     println!(
         "[[users]]\nname = \"{}\"\npassword = \"{verifier}\"",
         args.user

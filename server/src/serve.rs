@@ -21,6 +21,12 @@ pub enum StartError {
          (127.0.0.1, ::1) may serve without passwords; listen on loopback or configure users"
     )]
     Unprotected(std::net::SocketAddr),
+    /// No users are declared and trust is off: nobody could log in.
+    #[error(
+        "nobody could log in: declare [[users]] (`aloe passwd` prints an entry), or set \
+         trust = true under [auth] to let loopback clients in without a password"
+    )]
+    NoLogin,
     /// A declared user is not usable.
     #[error("{0}")]
     Users(String),
@@ -71,9 +77,14 @@ pub async fn open_engine(config: &Config) -> Result<Arc<Engine>, StartError> {
 
 /// Starts the server and returns once `shutdown` fires.
 pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), StartError> {
-    let users = crate::auth::Users::new(&config.users).map_err(StartError::Users)?;
+    let users =
+        crate::auth::Users::new(&config.users, config.auth.method).map_err(StartError::Users)?;
     if !config.listen.ip().is_loopback() && !users.required() {
         return Err(StartError::Unprotected(config.listen));
+    }
+    let trust = config.auth.trust.unwrap_or(false);
+    if !users.required() && !trust {
+        return Err(StartError::NoLogin);
     }
     let tls = match &config.tls {
         Some(t) => Some(crate::wire::tls::acceptor(&t.cert, &t.key).map_err(StartError::Tls)?),
@@ -127,6 +138,11 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
     let options = ServerOptions {
         max_connections: config.max_connections,
         users: Arc::new(users),
+        login: crate::wire::LoginPolicy {
+            trust_loopback: trust,
+            method: config.auth.method,
+            tls_required: config.tls.as_ref().is_some_and(|t| t.required),
+        },
         tls,
         limits: crate::wire::WireLimits {
             max_message: config.limits.max_message_bytes(),

@@ -1,6 +1,7 @@
 //! Logins: with users declared (SCRAM-SHA-256 verifiers from `aloe passwd`), every connection
 //! authenticates, psql, tokio-postgres and psycopg log in with the password, and a wrong
 //! password or an unknown user gets 28P01; the server may then listen beyond loopback.
+//! Loopback trust only when configured; md5 and cleartext passwords only when asked for.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -8,9 +9,15 @@ use std::process::{Command, Stdio};
 use crate::harness::{Server, aloe, python, write};
 
 /// `aloe passwd --user USER` fed `password` on standard input.
-fn verifier_entry(dir: &std::path::Path, user: &str, password: &str) -> String {
+pub(crate) fn verifier_entry(dir: &std::path::Path, user: &str, password: &str) -> String {
+    passwd_entry(dir, user, password, &[])
+}
+
+/// `aloe passwd --user USER EXTRA...` fed `password` on standard input.
+fn passwd_entry(dir: &std::path::Path, user: &str, password: &str, extra: &[&str]) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_aloe"))
         .args(["passwd", "--user", user])
+        .args(extra)
         .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -205,4 +212,123 @@ fn bad_user_declarations_stop_the_start() {
     let out = child.wait_with_output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty password"));
+}
+
+/// psql as `user` with `password` (none when empty): its exit status, stdout and stderr.
+fn psql_as(server: &Server, user: &str, password: &str, sql: &str) -> (bool, String, String) {
+    let mut cmd = Command::new("psql");
+    cmd.arg(format!(
+        "host=127.0.0.1 port={} user={user} dbname=aloe",
+        server.addr.port()
+    ))
+    .args(["-X", "-w", "-Atc", sql]);
+    if password.is_empty() {
+        cmd.env_remove("PGPASSWORD");
+    } else {
+        cmd.env("PGPASSWORD", password);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_configuration_without_users_or_trust_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "aloe.toml", "database = \"aloe\"\n");
+    let out = aloe(dir.path(), &["serve", "--listen", "127.0.0.1:0"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("nobody could log in") && stderr.contains("trust = true"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn trust_lets_loopback_clients_in_as_declared_users_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = verifier_entry(dir.path(), "analyst", "unused-here");
+    let reader = verifier_entry(dir.path(), "metabase", "unused-too");
+    write(
+        dir.path(),
+        "aloe.toml",
+        &format!("{admin}\n{reader}role = \"reader\"\n[auth]\ntrust = true\n"),
+    );
+    let server = Server::start_in(dir.path(), &[], &[]);
+    let (ok, who, err) = psql_as(&server, "analyst", "", "SELECT current_user");
+    assert!(ok, "{err}");
+    assert_eq!(who, "analyst");
+    // Trust skips the password, not the role.
+    let (ok, _, err) = psql_as(
+        &server,
+        "metabase",
+        "",
+        "CREATE TABLE bronze.t AS SELECT 1 AS a",
+    );
+    assert!(!ok);
+    assert!(err.contains("is a reader"), "{err}");
+    let (ok, _, err) = psql_as(&server, "stranger", "", "SELECT 1");
+    assert!(!ok);
+    assert!(err.contains("role \"stranger\" does not exist"), "{err}");
+}
+
+#[test]
+fn md5_and_cleartext_passwords_only_when_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let legacy = passwd_entry(dir.path(), "legacy", "old-client", &["--md5"]);
+    assert!(legacy.contains("password = \"md5"), "{legacy}");
+    let modern = verifier_entry(dir.path(), "analyst", "c0rrect horse");
+
+    // An md5 hash without the md5 method: refused at start, saying what to do.
+    write(dir.path(), "aloe.toml", &format!("{legacy}\n"));
+    let out = aloe(dir.path(), &["serve", "--listen", "127.0.0.1:0"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("method = \"md5\""), "{stderr}");
+
+    // method = "md5": the md5 user answers an md5 challenge, the SCRAM user still uses SCRAM.
+    write(
+        dir.path(),
+        "aloe.toml",
+        &format!("{legacy}\n{modern}\n[auth]\nmethod = \"md5\"\n"),
+    );
+    {
+        let server = Server::start_in(dir.path(), &[], &[]);
+        assert_eq!(
+            psql_as(&server, "legacy", "old-client", "SELECT current_user").1,
+            "legacy"
+        );
+        assert_eq!(
+            psql_as(&server, "analyst", "c0rrect horse", "SELECT 42").1,
+            "42"
+        );
+        let (ok, _, err) = psql_as(&server, "legacy", "wrong", "SELECT 1");
+        assert!(!ok);
+        assert!(err.contains("password authentication failed"), "{err}");
+    }
+
+    // method = "password": the password in clear, checked against either kind of secret.
+    write(
+        dir.path(),
+        "aloe.toml",
+        &format!("{legacy}\n{modern}\n[auth]\nmethod = \"password\"\n"),
+    );
+    let server = Server::start_in(dir.path(), &[], &[]);
+    assert_eq!(
+        psql_as(&server, "legacy", "old-client", "SELECT current_user").1,
+        "legacy"
+    );
+    assert_eq!(
+        psql_as(&server, "analyst", "c0rrect horse", "SELECT current_user").1,
+        "analyst"
+    );
+    for (user, password) in [("analyst", "c0rrect"), ("nobody", "c0rrect horse")] {
+        let (ok, _, err) = psql_as(&server, user, password, "SELECT 1");
+        assert!(!ok, "{user}");
+        assert!(err.contains("password authentication failed"), "{err}");
+    }
 }

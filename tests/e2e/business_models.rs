@@ -30,7 +30,7 @@ async fn gold_equals_the_generators_truth() {
         dir.path().join("aloe.toml"),
         format!(
             "models_dir = \"{}\"\n[generate]\nstart_date = 2025-11-20\nend_date = 2025-12-01\n\
-             events_per_day = 3000\ninitial_customers = 500\n",
+             events_per_day = 3000\ninitial_customers = 500\n[auth]\ntrust = true\n",
             models_dir()
         ),
     )

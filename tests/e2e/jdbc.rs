@@ -14,7 +14,7 @@ fn run_java(class: &str) -> String {
 
 /// Compiles tests/clients/<class>.java and runs it against `server` with `extra` arguments
 /// after host and port; returns stdout.
-fn run_java_on(class: &str, server: &Server, extra: &[&str]) -> String {
+pub(crate) fn run_java_on(class: &str, server: &Server, extra: &[&str]) -> String {
     assert!(
         std::path::Path::new(DRIVER).exists(),
         "{DRIVER} is missing: ./scripts/test-all installs libpostgresql-jdbc-java"

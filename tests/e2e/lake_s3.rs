@@ -102,6 +102,9 @@ endpoint = "{endpoint}"
 region = "us-east-1"
 allow_http = true
 
+[auth]
+trust = true
+
 [[tables]]
 name = "web_events"
 zone = "bronze"

@@ -362,7 +362,8 @@ async fn a_schedule_in_aloe_toml_runs_its_selection_and_downstream() {
     write(
         dir.path(),
         "aloe.toml",
-        "[[schedule]]\ncron = \"*/2 * * * * *\"\nselect = [\"silver.products+\"]\n",
+        "[[schedule]]\ncron = \"*/2 * * * * *\"\nselect = [\"silver.products+\"]\n\
+         [auth]\ntrust = true\n",
     );
     let server = Server::start_in(dir.path(), &[], &[]);
     let c = server.connect().await;

@@ -42,7 +42,7 @@ async fn clients_connect_over_tls_when_asked() {
     write(
         dir.path(),
         "aloe.toml",
-        "[tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n",
+        "[auth]\ntrust = true\n[tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n",
     );
     let server = Server::start_in(dir.path(), &[], &[]);
     let conninfo = format!(
@@ -92,7 +92,7 @@ fn a_tls_configuration_that_cannot_load_stops_the_start() {
     write(
         dir.path(),
         "aloe.toml",
-        "[tls]\ncert = \"missing.pem\"\nkey = \"key.pem\"\n",
+        "[auth]\ntrust = true\n[tls]\ncert = \"missing.pem\"\nkey = \"key.pem\"\n",
     );
     let out = aloe(dir.path(), &["serve", "--listen", "127.0.0.1:0"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -113,12 +113,75 @@ fn a_tls_configuration_that_cannot_load_stops_the_start() {
     write(
         dir.path(),
         "aloe.toml",
-        "[tls]\ncert = \"cert.pem\"\nkey = \"other-key.pem\"\n",
+        "[auth]\ntrust = true\n[tls]\ncert = \"cert.pem\"\nkey = \"other-key.pem\"\n",
     );
     let out = aloe(dir.path(), &["serve", "--listen", "127.0.0.1:0"]);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("TLS"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn tls_can_be_required_of_every_client() {
+    let dir = tempfile::tempdir().unwrap();
+    self_signed(dir.path());
+    let entry = crate::auth::verifier_entry(dir.path(), "analyst", "s3cret-pass");
+    write(
+        dir.path(),
+        "aloe.toml",
+        &format!("{entry}\n[tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\nrequired = true\n"),
+    );
+    let server = Server::start_in(dir.path(), &[], &[]);
+    let psql = |sslmode: &str| {
+        Command::new("psql")
+            .arg(format!(
+                "host=127.0.0.1 port={} user=analyst dbname=aloe sslmode={sslmode}",
+                server.addr.port()
+            ))
+            .args(["-X", "-At", "-c", "SELECT current_user"])
+            .env("PGPASSWORD", "s3cret-pass")
+            .output()
+            .unwrap()
+    };
+    let plain = psql("disable");
+    assert!(!plain.status.success());
+    let stderr = String::from_utf8_lossy(&plain.stderr);
+    assert!(stderr.contains("accepts only TLS"), "{stderr}");
+    let tls = psql("require");
+    assert_eq!(
+        String::from_utf8_lossy(&tls.stdout).trim(),
+        "analyst",
+        "{}",
+        String::from_utf8_lossy(&tls.stderr)
+    );
+
+    // pgjdbc: refused in plaintext with 28000, served over TLS.
+    let port = server.addr.port().to_string();
+    let jdbc = |sslmode: &str| {
+        crate::jdbc::run_java_on("JdbcLogin", &server, &["analyst", "s3cret-pass", sslmode])
+    };
+    let refused = jdbc("disable");
+    assert!(refused.contains("sqlstate=28000"), "{refused}");
+    let served = jdbc("require");
+    assert!(served.contains("user=analyst answer=42"), "{served}");
+    assert!(!port.is_empty());
+
+    // psycopg over TLS.
+    let script = format!(
+        "import psycopg\nwith psycopg.connect('host=127.0.0.1 port={port} user=analyst \
+         password=s3cret-pass dbname=aloe sslmode=require') as c:\n    \
+         print(c.pgconn.ssl_in_use, c.execute('SELECT current_user').fetchone()[0])\n"
+    );
+    let out = Command::new(python())
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "True analyst\n",
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -40,6 +40,64 @@ pub struct Frontend {
     tls: Option<tokio_rustls::TlsAcceptor>,
     /// Message size and login time.
     limits: WireLimits,
+    /// Trust, password method, TLS requirement.
+    login: LoginPolicy,
+}
+
+/// How clients log in.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginPolicy {
+    /// Loopback clients need no password.
+    pub trust_loopback: bool,
+    /// How passwords are asked for.
+    pub method: crate::auth::Method,
+    /// Clients without TLS are refused.
+    pub tls_required: bool,
+}
+
+impl LoginPolicy {
+    /// Whether a client from `peer` logs in without a password: only with trust on, and only
+    /// from a loopback address.
+    pub fn trusts(&self, peer: std::net::IpAddr) -> bool {
+        let loopback = match peer {
+            std::net::IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+            v4 => v4.is_loopback(),
+        };
+        self.trust_loopback && loopback
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trust_reaches_loopback_clients_only() {
+        let policy = LoginPolicy {
+            trust_loopback: true,
+            method: crate::auth::Method::ScramSha256,
+            tls_required: false,
+        };
+        for peer in ["127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1"] {
+            assert!(policy.trusts(peer.parse().unwrap()), "{peer}");
+        }
+        for peer in [
+            "10.0.0.5",
+            "192.168.1.2",
+            "::ffff:10.0.0.5",
+            "fe80::1",
+            "0.0.0.0",
+        ] {
+            assert!(!policy.trusts(peer.parse().unwrap()), "{peer}");
+        }
+        let off = LoginPolicy {
+            trust_loopback: false,
+            ..policy
+        };
+        assert!(!off.trusts("127.0.0.1".parse().unwrap()));
+    }
 }
 
 /// The limits the protocol layer enforces itself.
@@ -87,6 +145,8 @@ pub struct ServerOptions {
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// Message size and login time.
     pub limits: WireLimits,
+    /// Trust, password method, TLS requirement.
+    pub login: LoginPolicy,
 }
 
 impl std::fmt::Debug for ServerOptions {
@@ -114,6 +174,7 @@ pub async fn serve(
         users: options.users.clone(),
         tls: options.tls.clone(),
         limits: options.limits,
+        login: options.login,
     });
     let slots = Arc::new(Semaphore::new(options.max_connections));
     let metrics = frontend.engine.metrics().clone();

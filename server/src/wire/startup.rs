@@ -1,5 +1,6 @@
-//! The startup phase: protocol version, login (trust, or SCRAM-SHA-256 when users are
-//! declared), the session, ParameterStatus and BackendKeyData.
+//! The startup phase: protocol version, TLS requirement, login (trust for loopback clients
+//! when configured; otherwise SCRAM-SHA-256, or md5 or a cleartext password when `[auth]`
+//! asks for them), the session, ParameterStatus and BackendKeyData.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -22,6 +23,7 @@ use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use super::Frontend;
 use super::errors::fatal;
 use crate::auth::scram::{self, Exchange, ScramError, Verifier};
+use crate::auth::{Method, Secret};
 
 /// The one SASL mechanism offered.
 const SCRAM_SHA_256: &str = "SCRAM-SHA-256";
@@ -34,6 +36,10 @@ struct Login {
 }
 
 enum Step {
+    /// Waiting for the password in clear.
+    Cleartext,
+    /// Waiting for the answer to this md5 salt.
+    Md5([u8; 4]),
     /// Waiting for the SASLInitialResponse.
     First,
     /// Waiting for the proof; whether the user exists is known only to the server.
@@ -46,8 +52,9 @@ enum Step {
 enum Reply {
     /// The server-first-message: send it and wait for the proof.
     Challenge(String),
-    /// The proof checked: the server-final-message, then the session.
-    Accepted(String),
+    /// The password or proof checked: the SCRAM server-final-message if any, then the
+    /// session.
+    Accepted(Option<String>),
 }
 
 fn rejected(user: &str) -> PgWireError {
@@ -78,19 +85,40 @@ impl StartupHandler for Frontend {
                 protocol_negotiation(client, &startup).await?;
                 save_startup_parameters_to_metadata(client, &startup);
                 let user = self.check_user_and_database(client)?;
-                if !self.users.required() {
+                if self.login.tls_required && !client.is_secure() {
+                    return Err(fatal(
+                        "28000",
+                        format!(
+                            "this server accepts only TLS connections (user \"{user}\", no \
+                             encryption): connect with sslmode=require"
+                        ),
+                    ));
+                }
+                if self.login.trusts(client.socket_addr().ip()) {
+                    if self.users.required() && self.users.secret(&user).is_none() {
+                        return Err(fatal("28000", format!("role \"{user}\" does not exist")));
+                    }
                     return self.begin_session(client, &user, &startup.parameters).await;
                 }
+                let (ask, step) = match (self.login.method, self.users.secret(&user)) {
+                    (Method::Password, _) => (Authentication::CleartextPassword, Step::Cleartext),
+                    (Method::Md5, Some(Secret::Md5(_))) => {
+                        let salt = rand::random::<[u8; 4]>();
+                        (Authentication::MD5Password(salt.to_vec()), Step::Md5(salt))
+                    }
+                    _ => (
+                        Authentication::SASL(vec![SCRAM_SHA_256.to_owned()]),
+                        Step::First,
+                    ),
+                };
                 client.session_extensions().insert(Login {
                     user,
                     parameters: startup.parameters.clone(),
-                    step: Mutex::new(Step::First),
+                    step: Mutex::new(step),
                 });
                 client.set_state(PgWireConnectionState::AuthenticationInProgress);
                 client
-                    .send(PgWireBackendMessage::Authentication(Authentication::SASL(
-                        vec![SCRAM_SHA_256.to_owned()],
-                    )))
+                    .send(PgWireBackendMessage::Authentication(ask))
                     .await?;
                 Ok(())
             }
@@ -99,7 +127,7 @@ impl StartupHandler for Frontend {
                     .session_extensions()
                     .get::<Login>()
                     .ok_or_else(|| protocol("unexpected password message"))?;
-                match self.scram_step(&login, message)? {
+                match self.password_step(&login, message)? {
                     Reply::Challenge(challenge) => {
                         client
                             .send(PgWireBackendMessage::Authentication(
@@ -109,11 +137,13 @@ impl StartupHandler for Frontend {
                         Ok(())
                     }
                     Reply::Accepted(server_final) => {
-                        client
-                            .feed(PgWireBackendMessage::Authentication(
-                                Authentication::SASLFinal(Bytes::from(server_final)),
-                            ))
-                            .await?;
+                        if let Some(server_final) = server_final {
+                            client
+                                .feed(PgWireBackendMessage::Authentication(
+                                    Authentication::SASLFinal(Bytes::from(server_final)),
+                                ))
+                                .await?;
+                        }
                         self.begin_session(client, &login.user, &login.parameters)
                             .await
                     }
@@ -154,14 +184,32 @@ impl Frontend {
         Ok(user)
     }
 
-    /// One SASL message: the challenge to send after the first, None once the proof checked.
-    fn scram_step(
+    /// One password message: the SCRAM challenge to send next, or the login accepted.
+    fn password_step(
         &self,
         login: &Login,
         message: pgwire::messages::startup::PasswordMessageFamily,
     ) -> PgWireResult<Reply> {
         let mut step = login.step.lock().expect("login lock");
         match std::mem::replace(&mut *step, Step::Done) {
+            Step::Cleartext => {
+                let password = message.into_password()?.password;
+                match self.users.secret(&login.user) {
+                    Some(secret) if secret.matches(&login.user, &password) => {
+                        Ok(Reply::Accepted(None))
+                    }
+                    _ => Err(rejected(&login.user)),
+                }
+            }
+            Step::Md5(salt) => {
+                let answer = message.into_password()?.password;
+                match self.users.secret(&login.user) {
+                    Some(Secret::Md5(stored)) if crate::auth::md5::check(stored, salt, &answer) => {
+                        Ok(Reply::Accepted(None))
+                    }
+                    _ => Err(rejected(&login.user)),
+                }
+            }
             Step::First => {
                 let initial = message.into_sasl_initial_response()?;
                 if initial.auth_method != SCRAM_SHA_256 {
@@ -188,7 +236,7 @@ impl Frontend {
             Step::Final(exchange, verifier, known) => {
                 let response = message.into_sasl_response()?;
                 match scram::server_final(&exchange, &response.data, &verifier) {
-                    Ok(server_final) if known => Ok(Reply::Accepted(server_final)),
+                    Ok(server_final) if known => Ok(Reply::Accepted(Some(server_final))),
                     Ok(_) | Err(ScramError::Rejected) => Err(rejected(&login.user)),
                     Err(ScramError::Protocol(m)) => Err(protocol(m)),
                 }
