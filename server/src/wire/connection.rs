@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use std::sync::Arc;
 
 use pgwire::api::{ClientInfo, NoopHandler, PgWireConnectionState};
@@ -21,6 +21,7 @@ use tokio::net::TcpStream;
 use tokio_util::codec::{Framed, FramedParts};
 
 use super::Frontend;
+use super::decode_guard::next_message;
 use super::errors::fatal;
 use super::message_limit::{Limited, Scanner, too_large};
 use crate::engine::Prepared;
@@ -47,7 +48,7 @@ async fn serve(tcp: TcpStream, frontend: Arc<Frontend>, admitted: bool) -> std::
 
     if !admitted {
         // Read the startup packet first so the client is in a state to read our refusal.
-        let _ = tokio::time::timeout(Duration::from_secs(5), socket.next()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), next_message(&mut socket)).await;
         let refusal = fatal("53300", "sorry, too many clients already");
         return end_with(&mut socket, refusal).await;
     }
@@ -68,12 +69,12 @@ async fn serve(tcp: TcpStream, frontend: Arc<Frontend>, admitted: bool) -> std::
                     let e = fatal("08006", "timeout expired before authentication finished");
                     return end_with(&mut socket, e).await;
                 }
-                m = socket.next() => m,
+                m = next_message(&mut socket) => m,
             }
         } else {
             match idle_limit(&socket, ready) {
                 Some((limit, in_transaction)) => {
-                    match tokio::time::timeout(limit, socket.next()).await {
+                    match tokio::time::timeout(limit, next_message(&mut socket)).await {
                         Ok(m) => m,
                         Err(_) => {
                             let e = if in_transaction {
@@ -91,7 +92,7 @@ async fn serve(tcp: TcpStream, frontend: Arc<Frontend>, admitted: bool) -> std::
                         }
                     }
                 }
-                None => socket.next().await,
+                None => next_message(&mut socket).await,
             }
         };
         let message = match next {

@@ -4,6 +4,9 @@
 mod cancel;
 mod connection;
 mod copy;
+mod decode_guard;
+#[cfg(test)]
+mod decode_props;
 mod encode;
 mod errors;
 mod extended;
