@@ -107,3 +107,36 @@ fn the_dockerfile_builds_as_the_readme_says() {
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     assert!(readme.contains(build), "the README does not show `{build}`");
 }
+
+#[test]
+fn the_readme_configuration_and_the_security_examples_load() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let block = readme
+        .split("```toml\n# aloe.toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README's aloe.toml block");
+    let file = dir.path().join("aloe.toml");
+    std::fs::write(&file, block).unwrap();
+    let config = aloe_server::config::Config::load(Some(&file), std::iter::empty())
+        .unwrap_or_else(|e| panic!("the README's aloe.toml does not load: {e}"));
+    assert_eq!(config.limits.max_message_bytes(), 64 << 20);
+    assert_eq!(config.auth.trust, Some(false));
+    let security = std::fs::read_to_string(root.join("docs/security.md")).unwrap();
+    let examples: Vec<&str> = security
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .collect();
+    assert!(examples.len() >= 2);
+    for example in examples {
+        // The examples elide verifiers; a real one stands in.
+        let verifier = aloe_server::auth::scram::Verifier::generate("pw").to_string();
+        let text = example.replace("SCRAM-SHA-256$4096:...$...:...", &verifier);
+        std::fs::write(&file, text).unwrap();
+        aloe_server::config::Config::load(Some(&file), std::iter::empty())
+            .unwrap_or_else(|e| panic!("docs/security.md example does not load: {e}\n{example}"));
+    }
+}
