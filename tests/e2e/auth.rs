@@ -169,9 +169,14 @@ async fn users_log_in_with_scram_and_nobody_else_does() {
     let script = format!(
         "import psycopg\n\
          with psycopg.connect({:?}) as c:\n    print(c.execute('SELECT 7').fetchone()[0])\n\
-         try:\n    psycopg.connect({:?})\nexcept psycopg.OperationalError as e:\n    print('refused' if 'password authentication failed' in str(e) else e)\n",
+         try:\n    psycopg.connect({:?})\nexcept psycopg.OperationalError as e:\n    print('refused' if 'password authentication failed' in str(e) else e)\n\
+         with psycopg.connect({:?}) as r:\n    \
+         print(r.execute('SELECT count(*) FROM gen.products').fetchone()[0])\n    \
+         try:\n        r.execute('CREATE TABLE bronze.py AS SELECT 1 AS a')\n    \
+         except psycopg.errors.InsufficientPrivilege as e:\n        print(e.sqlstate)\n",
         conninfo(&server, "analyst", "c0rrect horse"),
-        conninfo(&server, "analyst", "bad")
+        conninfo(&server, "analyst", "bad"),
+        conninfo(&server, "metabase", "read-only")
     );
     let out = Command::new(python())
         .args(["-c", &script])
@@ -179,7 +184,7 @@ async fn users_log_in_with_scram_and_nobody_else_does() {
         .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "7\nrefused\n",
+        "7\nrefused\n120\n42501\n",
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
