@@ -26,6 +26,7 @@ mod metrics;
 mod models;
 mod python;
 mod raw;
+mod result_cache;
 mod sessions;
 mod simple_query;
 mod streaming;

@@ -15,6 +15,7 @@ pub mod names;
 mod outcome;
 pub mod parse;
 pub mod partitions;
+pub mod result_cache;
 mod rewrite;
 mod savepoint;
 mod session;
@@ -59,6 +60,8 @@ pub struct Engine {
     query_memory: usize,
     /// Settings whose defaults the server configures (`[limits]` timeouts).
     session_defaults: Vec<(&'static str, String)>,
+    /// Results of repeated queries over silver, gold and gen.
+    result_cache: Arc<result_cache::ResultCache>,
 }
 
 impl Engine {
@@ -97,6 +100,7 @@ impl Engine {
             metrics: Arc::default(),
             query_memory: limits.query_memory_bytes(),
             session_defaults: limits.session_defaults(),
+            result_cache: Arc::new(result_cache::ResultCache::new(limits.result_cache_bytes())),
         };
         engine.register_schema("kafka", engine.kafka.kafka_schema())?;
         engine.register_schema("live", engine.kafka.live_schema())?;
@@ -124,6 +128,11 @@ impl Engine {
     /// The memory DataFusion's pool has handed out now, in bytes.
     pub fn memory_reserved(&self) -> usize {
         self.runtime.memory_pool.reserved()
+    }
+
+    /// The cache of query results.
+    pub fn result_cache(&self) -> &Arc<result_cache::ResultCache> {
+        &self.result_cache
     }
 
     /// The SQL models.

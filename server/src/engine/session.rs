@@ -55,6 +55,8 @@ pub struct Session {
     kafka: Arc<super::kafka::KafkaTables>,
     /// The SQL models, for CALL aloe.run().
     models: Arc<crate::models::Models>,
+    /// Results of repeated queries, shared by all sessions.
+    result_cache: Arc<super::result_cache::ResultCache>,
     metrics: Arc<crate::metrics::server::ServerMetrics>,
     /// What the logged-in user may do.
     role: crate::auth::Role,
@@ -137,6 +139,7 @@ impl Session {
             lake: engine.lake.clone(),
             kafka: engine.kafka.clone(),
             models: engine.models.clone(),
+            result_cache: engine.result_cache.clone(),
             metrics: engine.metrics.clone(),
             role,
             user: user.to_owned(),
@@ -609,6 +612,8 @@ impl Session {
         if writes(&plan) {
             self.savepoints.lock().expect("savepoints lock").wrote();
         }
+        // A write, whether it succeeds or fails half-way, ends every cached result.
+        let _invalidate = writes(&plan).then(|| Invalidate(&self.result_cache));
         if self.read_only_tx.load(Ordering::Relaxed) && writes(&plan) {
             return Err(EngineError::new(
                 "25006",
@@ -628,11 +633,33 @@ impl Session {
             &plan,
             LogicalPlan::Statement(datafusion::logical_expr::Statement::SetVariable(_))
         );
+        let cache_key = if rows {
+            let context = format!(
+                "{}\n{}",
+                self.user,
+                self.settings.lock().expect("settings lock").time_zone()
+            );
+            self.result_cache.key(&plan, &context)
+        } else {
+            None
+        };
+        if let Some(hit) = cache_key.as_deref().and_then(|k| self.result_cache.get(k)) {
+            return Ok(Outcome::Rows {
+                schema: hit.schema(),
+                stream: guard.stream(hit),
+                tag: "SELECT",
+                binary: false,
+            });
+        }
         let df = guard
             .run(async { Ok(self.ctx.execute_logical_plan(plan).await?) })
             .await?;
         if rows {
             let stream = guard.run(async { Ok(df.execute_stream().await?) }).await?;
+            let stream = match cache_key {
+                Some(key) => self.result_cache.fill(key, stream),
+                None => stream,
+            };
             return Ok(Outcome::Rows {
                 schema: stream.schema(),
                 stream: guard.stream(stream),
@@ -1042,6 +1069,15 @@ fn returns_rows(plan: &LogicalPlan) -> bool {
         plan,
         LogicalPlan::Statement(s) if !matches!(s, datafusion::logical_expr::Statement::Execute(_))
     )
+}
+
+/// Empties the result cache when dropped: after a write, however it ended.
+struct Invalidate<'a>(&'a super::result_cache::ResultCache);
+
+impl Drop for Invalidate<'_> {
+    fn drop(&mut self) {
+        self.0.invalidate();
+    }
 }
 
 /// Whether the plan changes data or the catalog.

@@ -20,6 +20,8 @@ pub struct Limits {
     pub query_memory: Option<ByteSize>,
     /// The largest message a client may send; a larger one ends its connection with 08P01.
     pub max_message_size: ByteSize,
+    /// Memory for the results of repeated queries over silver, gold and gen (0: no cache).
+    pub result_cache: ByteSize,
     /// How long a client may take from connecting to finishing its login.
     #[serde(deserialize_with = "duration")]
     pub startup_timeout: Duration,
@@ -41,6 +43,7 @@ impl Default for Limits {
             memory: None,
             query_memory: None,
             max_message_size: ByteSize::mib(64),
+            result_cache: ByteSize::mib(256),
             startup_timeout: Duration::from_secs(60),
             statement_timeout: Duration::ZERO,
             idle_session_timeout: Duration::ZERO,
@@ -69,6 +72,11 @@ impl Limits {
             Some(m) => usize::try_from(m.as_u64()).unwrap_or(usize::MAX).min(all),
             None => all / 2,
         }
+    }
+
+    /// Bytes of cached query results.
+    pub fn result_cache_bytes(&self) -> usize {
+        usize::try_from(self.result_cache.as_u64()).unwrap_or(usize::MAX)
     }
 
     /// The largest frontend message, in bytes.

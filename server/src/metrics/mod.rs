@@ -56,6 +56,30 @@ impl Metrics {
         .expect("valid metric");
         memory.set(self.engine.memory_reserved() as i64);
         families.extend(prometheus::core::Collector::collect(&memory));
+        let cache = self.engine.result_cache();
+        for (name, help, value) in [
+            (
+                "aloe_result_cache_hits_total",
+                "Queries answered from the result cache.",
+                cache.hits.load(std::sync::atomic::Ordering::Relaxed),
+            ),
+            (
+                "aloe_result_cache_misses_total",
+                "Cacheable queries that were run (and their results kept when they fit).",
+                cache.misses.load(std::sync::atomic::Ordering::Relaxed),
+            ),
+        ] {
+            let c = prometheus::IntCounter::new(name, help).expect("valid metric");
+            c.inc_by(value);
+            families.extend(prometheus::core::Collector::collect(&c));
+        }
+        let held = prometheus::IntGauge::new(
+            "aloe_result_cache_bytes",
+            "Bytes of query results the result cache holds now.",
+        )
+        .expect("valid metric");
+        held.set(cache.bytes() as i64);
+        families.extend(prometheus::core::Collector::collect(&held));
         families.extend(ingest::families(self.engine.kafka()));
         families.extend(models::families(self.engine.models()));
         families.extend(tables::families(&self.engine).await);

@@ -1,0 +1,450 @@
+"""Aloe side by side with PostgreSQL 15 and DuckDB on the same data, in one run.
+
+Generates the business, builds silver with Aloe, copies silver into PostgreSQL (a throwaway
+cluster on a free port) and DuckDB (in process), then runs the same work on all three:
+  (a) the gold models' SQL over silver, full rebuild time;
+  (b) the dashboard mix (deploy/metabase/01-08) with 1, 8 and 64 clients: p50/p95 latency and
+      throughput (pgbench drives Aloe and PostgreSQL alike; DuckDB runs it in threads);
+  (c) small queries over the extended protocol: SELECT 1, a catalog query, a point lookup;
+  (d) streaming a 10-million-row result to a client (psql for the servers).
+Every figure is also given as a ratio to the peers of the same run; engines alternate and each
+figure is the median of --repeats runs. Run it through benches/peers/run.sh.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+SCALES = {"small": 5_000, "large": 500_000}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def model_sql(path):
+    text = path.read_text()
+    return re.sub(r"^\s*/\*.*?\*/", "", text, count=1, flags=re.S).strip().rstrip(";")
+
+
+def gold_models():
+    """The gold models in an order where each comes after the gold tables it reads."""
+    models = {p.stem: model_sql(p) for p in sorted((ROOT / "sql/gold").glob("*.sql"))}
+    order, done = [], set()
+
+    def visit(name):
+        if name in done:
+            return
+        done.add(name)
+        for other in models:
+            if other != name and re.search(rf"\bgold\.{other}\b", models[name]):
+                visit(other)
+        order.append(name)
+
+    for name in models:
+        visit(name)
+    return [(n, models[n]) for n in order]
+
+
+def dashboard():
+    out = []
+    for p in sorted((ROOT / "deploy/metabase").glob("0[1-8]_*.sql")):
+        lines = [l for l in p.read_text().splitlines() if not l.lstrip().startswith("--")]
+        out.append((p.stem, " ".join(" ".join(lines).split()).rstrip(";")))
+    return out
+
+
+def round_numeric(sql):
+    """PostgreSQL has round(numeric, int) only: cast the first argument."""
+    out, i = [], 0
+    while True:
+        j = sql.find("round(", i)
+        if j < 0:
+            out.append(sql[i:])
+            return "".join(out)
+        out.append(sql[i:j] + "round((")
+        k, depth = j + 6, 0
+        while True:
+            c = sql[k]
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+            elif c == "," and depth == 0:
+                break
+            k += 1
+        out.append(round_numeric(sql[j + 6:k]) + ")::numeric")
+        i = k
+
+
+def for_postgres(sql):
+    sql = re.sub(r"\bAS DOUBLE\)", "AS DOUBLE PRECISION)", sql)
+    return round_numeric(sql)
+
+
+class Aloe:
+    name = "aloe"
+
+    def __init__(self, binary, work, events_per_day, result_cache=True):
+        self.work = work
+        (work / "aloe.toml").write_text(
+            f'data_dir = "data"\nmodels_dir = "{ROOT / "sql"}"\nmetrics = false\n'
+            f"gen_schema = false\nbuild_missing_models = false\nmax_connections = 200\n"
+            f"[auth]\ntrust = true\n"
+            + ("" if result_cache else "[limits]\nresult_cache = 0\n")
+        )
+        log(f"aloe: generating {events_per_day} events a day")
+        subprocess.run(
+            [binary, "generate", "all", "--start-date", "2025-01-01", "--end-date", "2025-03-28",
+             "--events-per-day", str(events_per_day)],
+            cwd=work, check=True, stdout=subprocess.DEVNULL,
+        )
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--listen", "127.0.0.1:0"], cwd=work,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        for line in self.proc.stdout:
+            if line.startswith("aloe listening on "):
+                self.port = int(line.rsplit(":", 1)[1])
+                break
+        threading.Thread(target=lambda: [None for _ in self.proc.stdout], daemon=True).start()
+        self.dsn = f"host=127.0.0.1 port={self.port} user=aloe dbname=aloe"
+        t = time.monotonic()
+        with psycopg.connect(self.dsn, autocommit=True) as c:
+            c.execute("CALL aloe.run()").fetchall()
+        log(f"aloe: silver and gold built in {time.monotonic() - t:.1f} s")
+
+    def connect(self):
+        return psycopg.connect(self.dsn, autocommit=True)
+
+    def rebuild(self, models):
+        with self.connect() as c:
+            for name, sql in models:
+                c.execute(f"CREATE OR REPLACE TABLE gold.{name} AS {sql}")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+class Postgres:
+    name = "postgres"
+
+    def __init__(self, work):
+        self.dir = work / "pg"
+        self.dir.mkdir()
+        shutil.chown(self.dir, "postgres")
+        self.port = free_port()
+        bin_ = "/usr/lib/postgresql/15/bin"
+        self.su(f"{bin_}/initdb -D {self.dir}/data -A trust -U postgres")
+        self.su(
+            f"{bin_}/pg_ctl -D {self.dir}/data -w -l {self.dir}/log "
+            f"-o '-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+            f"-c max_connections=200 -c shared_buffers=1GB -c work_mem=64MB' start"
+        )
+        self.dsn = f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
+        self.bin = bin_
+
+    def su(self, cmd):
+        subprocess.run(["su", "postgres", "-c", cmd], check=True, stdout=subprocess.DEVNULL)
+
+    def connect(self):
+        return psycopg.connect(self.dsn, autocommit=True)
+
+    def rebuild(self, models):
+        with self.connect() as c:
+            for name, sql in models:
+                c.execute(f"DROP TABLE IF EXISTS gold.{name}")
+                c.execute(f"CREATE TABLE gold.{name} AS {for_postgres(sql)}")
+            c.execute("ANALYZE")
+
+    def stop(self):
+        self.su(f"{self.bin}/pg_ctl -D {self.dir}/data -w -m fast stop")
+
+
+class DuckDb:
+    name = "duckdb"
+
+    def __init__(self, work):
+        self.con = duckdb.connect(str(work / "bench.duckdb"))
+
+    def rebuild(self, models):
+        for name, sql in models:
+            self.con.execute(f"CREATE OR REPLACE TABLE gold.{name} AS {sql}")
+
+    def stop(self):
+        self.con.close()
+
+
+PG_TYPES = {
+    "character varying": "text", "text": "text", "bigint": "bigint", "integer": "integer",
+    "smallint": "smallint", "double precision": "double precision", "real": "real",
+    "boolean": "boolean", "date": "date", "timestamp without time zone": "timestamp",
+    "timestamp with time zone": "timestamptz", "numeric": "numeric",
+}
+
+
+def copy_silver(aloe, pg, duck, work):
+    """Copies every silver table from Aloe to PostgreSQL and DuckDB through CSV."""
+    with aloe.connect() as a, pg.connect() as p:
+        tables = [r[0] for r in a.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'silver' ORDER BY 1"
+        )]
+        for schema in ("silver", "gold"):
+            p.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            duck.con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        for t in tables:
+            cols = a.execute(
+                "SELECT column_name, data_type, numeric_precision, numeric_scale "
+                "FROM information_schema.columns WHERE table_schema = 'silver' AND table_name = %s "
+                "ORDER BY ordinal_position", (t,),
+            ).fetchall()
+            ddl = ", ".join(
+                f'"{c}" ' + (f"numeric({pr},{sc})" if ty == "numeric" and pr else PG_TYPES.get(ty, "text"))
+                for c, ty, pr, sc in cols
+            )
+            path = work / f"{t}.csv"
+            with open(path, "wb") as f, a.cursor().copy(
+                f"COPY (SELECT * FROM silver.{t}) TO STDOUT (FORMAT csv, HEADER true)"
+            ) as cp:
+                for chunk in cp:
+                    f.write(chunk)
+            p.execute(f"CREATE TABLE silver.{t} ({ddl})")
+            with open(path, "rb") as f, p.cursor().copy(
+                f"COPY silver.{t} FROM STDIN (FORMAT csv, HEADER true)"
+            ) as cp:
+                while chunk := f.read(1 << 20):
+                    cp.write(chunk)
+            duck.con.execute(f"CREATE TABLE silver.{t} ({ddl.replace('timestamptz', 'timestamptz')})")
+            duck.con.execute(f"COPY silver.{t} FROM '{path}' (HEADER true)")
+            n = p.execute(f"SELECT count(*) FROM silver.{t}").fetchone()[0]
+            log(f"silver.{t}: {n} rows copied")
+        p.execute("ANALYZE")
+
+
+def median_time(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t = time.monotonic()
+        fn()
+        times.append(time.monotonic() - t)
+    return statistics.median(times)
+
+
+def pgbench(dsn_port, user, db, scripts, clients, seconds, work, mode):
+    """Runs pgbench with per-transaction logs: (tps, p50 ms, p95 ms, mean ms). The log's
+    latencies are whole microseconds and read 0 for the fastest statements, so the mean comes
+    from pgbench's own summary."""
+    logdir = Path(tempfile.mkdtemp(dir=work))
+    args = ["pgbench", "-n", "-h", "127.0.0.1", "-p", str(dsn_port), "-U", user, "-M", mode,
+            "-c", str(clients), "-j", str(min(clients, 4)), "-T", str(seconds),
+            "-l", "--log-prefix", str(logdir / "tx")]
+    for s in scripts:
+        args += ["-f", str(s)]
+    out = subprocess.run(args + [db], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"pgbench failed: {out.stderr[-2000:]}")
+    lat = []
+    for f in logdir.iterdir():
+        for line in f.read_text().splitlines():
+            lat.append(int(line.split()[2]) / 1000)
+    tps = float(re.search(r"tps = ([0-9.]+)", out.stdout).group(1))
+    mean = float(re.search(r"latency average = ([0-9.]+) ms", out.stdout).group(1))
+    lat.sort()
+    return tps, lat[len(lat) // 2], lat[int(len(lat) * 0.95)], mean
+
+
+def duck_mix(duck, queries, clients, seconds):
+    lat, lock = [], threading.Lock()
+    end = time.monotonic() + seconds
+
+    def worker():
+        cur = duck.con.cursor()
+        i = 0
+        mine = []
+        while time.monotonic() < end:
+            t = time.monotonic()
+            cur.execute(queries[i % len(queries)]).fetchall()
+            mine.append((time.monotonic() - t) * 1000)
+            i += 1
+        with lock:
+            lat.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    t = time.monotonic()
+    [th.start() for th in threads]
+    [th.join() for th in threads]
+    elapsed = time.monotonic() - t
+    lat.sort()
+    return len(lat) / elapsed, lat[len(lat) // 2], lat[int(len(lat) * 0.95)], statistics.mean(lat)
+
+
+def stream_rows(port, user, db, sql):
+    t = time.monotonic()
+    subprocess.run(["psql", "-X", "-At", "-h", "127.0.0.1", "-p", str(port), "-U", user, "-d", db,
+                    "-o", "/dev/null", "-c", sql], check=True)
+    return time.monotonic() - t
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--aloe", default=str(ROOT / "target/release/aloe"), help="the aloe binary")
+    ap.add_argument("--scale", choices=SCALES, default="small",
+                    help="small: 5,000 events a day (the seed's default); large: 100 times more")
+    ap.add_argument("--events-per-day", type=int, help="override the scale's events a day (for a quick try)")
+    ap.add_argument("--repeats", type=int, default=3, help="runs per figure; the median is kept")
+    ap.add_argument("--seconds", type=int, default=10, help="length of each pgbench run")
+    ap.add_argument("--rows", type=int, default=10_000_000, help="rows of the streaming test")
+    ap.add_argument("--no-result-cache", action="store_true",
+                    help="run Aloe without its result cache (the figures before it existed)")
+    ap.add_argument("--out", default="benches/peers/results.json")
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="aloe-peers-"))
+    os.chmod(work, 0o755)
+    events = args.events_per_day or SCALES[args.scale]
+    results = {"scale": args.scale, "events_per_day": events,
+               "result_cache": not args.no_result_cache, "figures": {}}
+    fig = results["figures"]
+    aloe = pg = duck = None
+    try:
+        aloe = Aloe(str(Path(args.aloe).resolve()), work, events, not args.no_result_cache)
+        pg = Postgres(work)
+        duck = DuckDb(work)
+        copy_silver(aloe, pg, duck, work)
+        models = gold_models()
+
+        log("(a) gold rebuild")
+        for e in (aloe, pg, duck):
+            e.rebuild(models)  # warm-up, and PostgreSQL's and DuckDB's gold tables
+        times = {e.name: [] for e in (aloe, pg, duck)}
+        for _ in range(args.repeats):
+            for e in (aloe, pg, duck):
+                t = time.monotonic()
+                e.rebuild(models)
+                times[e.name].append(time.monotonic() - t)
+        fig["gold_rebuild_s"] = {k: statistics.median(v) for k, v in times.items()}
+
+        log("(b) dashboard mix")
+        queries = dashboard()
+        scripts = {}
+        for engine in ("aloe", "postgres"):
+            d = work / f"mix-{engine}"
+            d.mkdir()
+            scripts[engine] = []
+            for name, sql in queries:
+                p = d / f"{name}.sql"
+                p.write_text((for_postgres(sql) if engine == "postgres" else sql) + ";\n")
+                scripts[engine].append(p)
+        for clients in (1, 8, 64):
+            runs = {"aloe": [], "postgres": [], "duckdb": []}
+            for _ in range(args.repeats):
+                runs["aloe"].append(pgbench(aloe.port, "aloe", "aloe", scripts["aloe"], clients, args.seconds, work, "extended"))
+                runs["postgres"].append(pgbench(pg.port, "postgres", "postgres", scripts["postgres"], clients, args.seconds, work, "extended"))
+                runs["duckdb"].append(duck_mix(duck, [q for _, q in queries], clients, args.seconds))
+            fig[f"dashboard_{clients}c"] = {
+                k: {"tps": statistics.median(r[0] for r in v), "p50_ms": statistics.median(r[1] for r in v),
+                    "p95_ms": statistics.median(r[2] for r in v)} for k, v in runs.items()
+            }
+
+        log("(c) small queries")
+        small = {
+            "select_1": "SELECT 1",
+            "catalog": "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                       "ON n.oid = c.relnamespace WHERE n.nspname = 'gold' AND c.relname = 'channel_daily'",
+            "point_lookup": "SELECT * FROM gold.campaign_daily WHERE campaign_id = 7 AND day = DATE '2025-02-03'",
+        }
+        for name, sql in small.items():
+            runs = {"aloe": [], "postgres": [], "duckdb": []}
+            for engine, port, user, db in (("aloe", aloe.port, "aloe", "aloe"), ("postgres", pg.port, "postgres", "postgres")):
+                p = work / f"small-{engine}-{name}.sql"
+                p.write_text(sql + ";\n")
+                for _ in range(args.repeats):
+                    runs[engine].append(pgbench(port, user, db, [p], 1, max(3, args.seconds // 2), work, "extended"))
+            dsql = sql if name != "catalog" else "SELECT table_name FROM information_schema.tables WHERE table_schema = 'gold' AND table_name = 'channel_daily'"
+            for _ in range(args.repeats):
+                runs["duckdb"].append(duck_mix(duck, [dsql], 1, max(3, args.seconds // 2)))
+            fig[f"small_{name}"] = {k: {"mean_ms": statistics.median(r[3] for r in v),
+                                        "p95_ms": statistics.median(r[2] for r in v)} for k, v in runs.items()}
+
+        log("(d) streaming")
+        stream_sql = (f"SELECT x, x * 2 AS doubled, 'row ' || CAST(x AS TEXT) AS label "
+                      f"FROM generate_series(1, {args.rows}) AS t(x)")
+        runs = {"aloe": [], "postgres": [], "duckdb": []}
+        for _ in range(args.repeats):
+            runs["aloe"].append(stream_rows(aloe.port, "aloe", "aloe", stream_sql))
+            runs["postgres"].append(stream_rows(pg.port, "postgres", "postgres", stream_sql))
+            t = time.monotonic()
+            # In process, rows reach the caller as Python tuples, batch by batch.
+            cur = duck.con.cursor()
+            cur.execute(stream_sql)
+            while cur.fetchmany(1 << 16):
+                pass
+            runs["duckdb"].append(time.monotonic() - t)
+        fig["stream_rows_per_s"] = {k: args.rows / statistics.median(v) for k, v in runs.items()}
+    finally:
+        for e in (aloe, pg, duck):
+            if e is not None:
+                try:
+                    e.stop()
+                except Exception as ex:  # noqa: BLE001 - keep stopping the others
+                    log(f"stopping {e.name}: {ex}")
+        shutil.rmtree(work, ignore_errors=True)
+
+    Path(args.out).write_text(json.dumps(results, indent=2))
+    print(table(results))
+
+
+def table(results):
+    """The results as Markdown, with Aloe's ratio to each peer (>1: Aloe is better)."""
+    f = results["figures"]
+    cache = "on" if results.get("result_cache", True) else "off"
+    lines = [f"Scale: {results['scale']} ({results['events_per_day']} events a day, 2025-01-01 to 2025-03-28); "
+             f"Aloe's result cache {cache}", "",
+             "| work | Aloe | PostgreSQL | DuckDB | Aloe vs PostgreSQL | Aloe vs DuckDB |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+
+    def row(label, a, p, d, higher_better, unit):
+        ratio = (lambda x: a / x) if higher_better else (lambda x: x / a)
+        lines.append(f"| {label} | {a:.4g} {unit} | {p:.4g} {unit} | {d:.4g} {unit} | "
+                     f"{ratio(p):.2f}× | {ratio(d):.2f}× |")
+
+    g = f["gold_rebuild_s"]
+    row("(a) gold rebuild", g["aloe"], g["postgres"], g["duckdb"], False, "s")
+    for c in (1, 8, 64):
+        m = f[f"dashboard_{c}c"]
+        row(f"(b) dashboard, {c} clients, throughput", m["aloe"]["tps"], m["postgres"]["tps"], m["duckdb"]["tps"], True, "q/s")
+        row(f"(b) dashboard, {c} clients, p50", m["aloe"]["p50_ms"], m["postgres"]["p50_ms"], m["duckdb"]["p50_ms"], False, "ms")
+        row(f"(b) dashboard, {c} clients, p95", m["aloe"]["p95_ms"], m["postgres"]["p95_ms"], m["duckdb"]["p95_ms"], False, "ms")
+    for name in ("select_1", "catalog", "point_lookup"):
+        m = f[f"small_{name}"]
+        row(f"(c) {name}, mean latency", m["aloe"]["mean_ms"], m["postgres"]["mean_ms"], m["duckdb"]["mean_ms"], False, "ms")
+    s = f["stream_rows_per_s"]
+    row("(d) streaming 10 M rows", s["aloe"], s["postgres"], s["duckdb"], True, "rows/s")
+    lines.append("")
+    lines.append("Ratios above 1 mean Aloe is faster; below 1, the peer is.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

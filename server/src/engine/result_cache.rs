@@ -1,0 +1,349 @@
+//! Results of repeated queries, kept until a table under them may have changed: dashboards ask
+//! the same questions of the gold zone again and again, while gold changes only when a model
+//! run or a statement writes.
+//!
+//! Only queries over tables this server alone writes are kept: the `silver` and `gold` zones
+//! (written by model runs and statements, all through sessions) and the generated `gen`
+//! schema (fixed). Any write through any session moves the cache to a new generation, so an
+//! entry never outlives a write; bronze (fed by ingesters and by files dropped in), Kafka,
+//! live views, catalogs and Aloe's own tables are never cached, and neither is a query with a
+//! function whose value can change between statements (now(), random()).
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::{Expr, LogicalPlan, Volatility};
+use datafusion::physical_plan::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use futures::StreamExt;
+
+/// The schemas whose tables change only through this server's sessions.
+const CACHED_SCHEMAS: [&str; 3] = ["gold", "silver", "gen"];
+
+struct Entry {
+    generation: u64,
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    bytes: usize,
+}
+
+/// Query results by plan, with a memory budget.
+pub struct ResultCache {
+    entries: Mutex<(lru::LruCache<String, Entry>, usize)>,
+    capacity: usize,
+    generation: AtomicU64,
+    /// Queries answered from the cache.
+    pub hits: AtomicU64,
+    /// Cacheable queries that were run.
+    pub misses: AtomicU64,
+}
+
+impl std::fmt::Debug for ResultCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResultCache")
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResultCache {
+    /// A cache of at most `capacity` bytes of results; 0 keeps nothing.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new((lru::LruCache::unbounded(), 0)),
+            capacity,
+            generation: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// Bytes of results held now.
+    pub fn bytes(&self) -> usize {
+        self.entries.lock().expect("cache lock").1
+    }
+
+    /// Forgets everything: a write happened (or may have).
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        let mut guard = self.entries.lock().expect("cache lock");
+        guard.0.clear();
+        guard.1 = 0;
+    }
+
+    /// The key of a query that may be cached, or None. `context` holds what else decides the
+    /// result (the user, the time zone).
+    pub fn key(&self, plan: &LogicalPlan, context: &str) -> Option<String> {
+        (self.capacity > 0 && cacheable(plan))
+            .then(|| format!("{context}\n{}", plan.display_indent()))
+    }
+
+    /// The stored result of `key`, as a stream.
+    pub fn get(&self, key: &str) -> Option<SendableRecordBatchStream> {
+        let generation = self.generation.load(Ordering::SeqCst);
+        let mut guard = self.entries.lock().expect("cache lock");
+        let hit = match guard.0.get(key) {
+            Some(e) if e.generation == generation => Some((e.schema.clone(), e.batches.clone())),
+            _ => None,
+        };
+        drop(guard);
+        match hit {
+            Some((schema, batches)) => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                let stream = futures::stream::iter(batches.into_iter().map(Ok));
+                Some(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
+            }
+            None => {
+                self.misses.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    /// Passes `inner` through, keeping a copy of its batches; once it ends without error, and
+    /// if no write happened meanwhile and the result fits, the copy is stored under `key`.
+    pub fn fill(
+        self: &Arc<Self>,
+        key: String,
+        inner: SendableRecordBatchStream,
+    ) -> SendableRecordBatchStream {
+        let schema = inner.schema();
+        let generation = self.generation.load(Ordering::SeqCst);
+        // One result may take at most an eighth of the cache.
+        let budget = self.capacity / 8;
+        let cache = self.clone();
+        let state = (inner, Some(Vec::new()), 0usize, Some(key));
+        let s = futures::stream::unfold(state, move |(mut inner, mut kept, mut bytes, mut key)| {
+            let cache = cache.clone();
+            let schema = inner.schema();
+            async move {
+                match inner.next().await {
+                    Some(Ok(batch)) => {
+                        if let Some(k) = kept.as_mut() {
+                            bytes += batch.get_array_memory_size();
+                            if bytes > budget {
+                                kept = None;
+                            } else {
+                                k.push(batch.clone());
+                            }
+                        }
+                        Some((Ok(batch), (inner, kept, bytes, key)))
+                    }
+                    Some(Err(e)) => Some((Err(e), (inner, None, bytes, None))),
+                    None => {
+                        if let (Some(batches), Some(k)) = (kept.take(), key.take()) {
+                            cache.insert(k, generation, schema, batches, bytes);
+                        }
+                        None
+                    }
+                }
+            }
+        });
+        Box::pin(RecordBatchStreamAdapter::new(schema, s))
+    }
+
+    fn insert(
+        &self,
+        key: String,
+        generation: u64,
+        schema: SchemaRef,
+        batches: Vec<RecordBatch>,
+        bytes: usize,
+    ) {
+        if generation != self.generation.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut guard = self.entries.lock().expect("cache lock");
+        let (entries, used) = &mut *guard;
+        if let Some(old) = entries.put(
+            key,
+            Entry {
+                generation,
+                schema,
+                batches,
+                bytes,
+            },
+        ) {
+            *used -= old.bytes;
+        }
+        *used += bytes;
+        while *used > self.capacity {
+            match entries.pop_lru() {
+                Some((_, e)) => *used -= e.bytes,
+                None => break,
+            }
+        }
+    }
+}
+
+/// A query reading only tables of [`CACHED_SCHEMAS`], with no function whose value may change
+/// between statements.
+fn cacheable(plan: &LogicalPlan) -> bool {
+    if matches!(
+        plan,
+        LogicalPlan::Explain(_)
+            | LogicalPlan::Analyze(_)
+            | LogicalPlan::Statement(_)
+            | LogicalPlan::DescribeTable(_)
+            | LogicalPlan::Ddl(_)
+            | LogicalPlan::Dml(_)
+            | LogicalPlan::Copy(_)
+    ) {
+        return false;
+    }
+    let mut ok = true;
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            let schema = scan.table_name.schema().unwrap_or("public");
+            // A view's plan is not part of this one: what it reads is unknown here.
+            let is_view = scan.source.table_type() == datafusion::logical_expr::TableType::View;
+            if !CACHED_SCHEMAS.contains(&schema) || is_view {
+                ok = false;
+            }
+        }
+        if matches!(node, LogicalPlan::Extension(_)) {
+            ok = false;
+        }
+        for e in node.expressions() {
+            let _ = e.apply(|expr| {
+                let volatility = match expr {
+                    Expr::ScalarFunction(f) => Some(f.func.signature().volatility),
+                    Expr::AggregateFunction(f) => Some(f.func.signature().volatility),
+                    Expr::WindowFunction(_) => None,
+                    _ => None,
+                };
+                if volatility.is_some_and(|v| v != Volatility::Immutable) {
+                    ok = false;
+                }
+                Ok(if ok {
+                    TreeNodeRecursion::Continue
+                } else {
+                    TreeNodeRecursion::Stop
+                })
+            });
+        }
+        Ok(if ok {
+            TreeNodeRecursion::Continue
+        } else {
+            TreeNodeRecursion::Stop
+        })
+    });
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::Int64Array;
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::prelude::SessionContext;
+
+    fn batch(v: i64) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, false)]));
+        RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![v; 100]))]).unwrap()
+    }
+
+    async fn drain(s: SendableRecordBatchStream) -> Vec<RecordBatch> {
+        s.map(|b| b.unwrap()).collect().await
+    }
+
+    fn stream_of(b: RecordBatch) -> SendableRecordBatchStream {
+        let schema = b.schema();
+        Box::pin(RecordBatchStreamAdapter::new(
+            schema,
+            futures::stream::iter(vec![Ok(b)]),
+        ))
+    }
+
+    #[tokio::test]
+    async fn a_result_is_kept_until_a_write() {
+        let cache = Arc::new(ResultCache::new(1 << 20));
+        assert!(cache.get("q").is_none());
+        let out = drain(cache.fill("q".into(), stream_of(batch(7)))).await;
+        assert_eq!(out.len(), 1);
+        let hit = drain(cache.get("q").expect("kept")).await;
+        assert_eq!(hit, vec![batch(7)]);
+        cache.invalidate();
+        assert!(cache.get("q").is_none());
+        assert_eq!(cache.bytes(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_write_during_the_query_keeps_its_result_out() {
+        let cache = Arc::new(ResultCache::new(1 << 20));
+        let filling = cache.fill("q".into(), stream_of(batch(1)));
+        cache.invalidate();
+        drain(filling).await;
+        assert!(cache.get("q").is_none());
+    }
+
+    #[tokio::test]
+    async fn the_budget_evicts_the_least_recently_used() {
+        let one = batch(0).get_array_memory_size();
+        let cache = Arc::new(ResultCache::new(one * 8 + one / 2));
+        for k in ["a", "b", "c", "d", "e", "f", "g", "h", "i"] {
+            drain(cache.fill(k.into(), stream_of(batch(1)))).await;
+        }
+        assert!(cache.bytes() <= one * 8 + one / 2);
+        assert!(cache.get("a").is_none(), "the oldest went first");
+        assert!(cache.get("i").is_some());
+    }
+
+    #[tokio::test]
+    async fn only_queries_over_server_written_zones_without_volatile_functions_are_kept() {
+        let ctx = SessionContext::new();
+        for schema in ["gold", "bronze"] {
+            ctx.sql(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+            ctx.sql(&format!("CREATE TABLE {schema}.t AS SELECT 1 AS x"))
+                .await
+                .unwrap();
+        }
+        ctx.sql("CREATE VIEW gold.v AS SELECT x FROM bronze.t")
+            .await
+            .unwrap();
+        let cache = ResultCache::new(1 << 20);
+        let plan = |sql: &str| {
+            let ctx = ctx.clone();
+            let sql = sql.to_owned();
+            async move { ctx.state().create_logical_plan(&sql).await.unwrap() }
+        };
+        assert!(
+            cache
+                .key(&plan("SELECT sum(x) FROM gold.t").await, "")
+                .is_some()
+        );
+        assert!(
+            cache
+                .key(&plan("SELECT x FROM bronze.t").await, "")
+                .is_none()
+        );
+        assert!(
+            cache
+                .key(&plan("SELECT x, now() FROM gold.t").await, "")
+                .is_none()
+        );
+        assert!(
+            cache
+                .key(&plan("SELECT random() FROM gold.t").await, "")
+                .is_none()
+        );
+        assert!(
+            cache
+                .key(
+                    &plan("SELECT x FROM gold.t WHERE x IN (SELECT x FROM bronze.t)").await,
+                    ""
+                )
+                .is_none()
+        );
+        assert!(cache.key(&plan("SELECT x FROM gold.v").await, "").is_none());
+        assert!(
+            ResultCache::new(0)
+                .key(&plan("SELECT x FROM gold.t").await, "")
+                .is_none()
+        );
+    }
+}
