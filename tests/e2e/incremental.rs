@@ -119,6 +119,26 @@ async fn only_changed_partitions_are_rebuilt() {
         .unwrap()
         .get(0);
     assert_eq!(kind, "incremental");
+
+    // An incremental run inside the server replaces partitions outside the planned-write
+    // path; results cached before it must not survive it.
+    let before = counts(&c, "silver").await;
+    assert_eq!(counts(&c, "silver").await, before);
+    let day = bronze.join("dt=2025-11-26");
+    let file = std::fs::read_dir(&day)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let five: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&file, five).unwrap();
+    c.batch_execute("CALL aloe.run('silver.daily_events')")
+        .await
+        .unwrap();
+    let after = counts(&c, "silver").await;
+    assert_eq!(after[0], ("2025-11-26".to_string(), 5), "{after:?}");
 }
 
 #[tokio::test]

@@ -149,6 +149,8 @@ impl Engine {
     pub async fn refresh_zone(&self, zone: &str) -> EngineResult<()> {
         let session = self.session("aloe", &BTreeMap::new())?;
         self.lake.refresh(&session.state(), zone).await?;
+        // What was listed may differ from what cached results were computed from.
+        self.result_cache.invalidate();
         Ok(())
     }
 
@@ -730,6 +732,7 @@ impl Session {
     /// Lists a zone again after a write.
     async fn refresh_zone(&self, zone: &str) -> EngineResult<()> {
         self.lake().refresh(&self.state(), zone).await?;
+        self.invalidate_results();
         Ok(())
     }
 

@@ -134,6 +134,8 @@ impl Session {
             delta::replace_partitions(&schema.zone, &url, Arc::new(state), plan, column, values)
                 .await?;
         self.lake().refresh(&self.state(), zone).await?;
+        // Written outside run_sql: the result cache must hear of it here.
+        self.invalidate_results();
         Ok(rows)
     }
 }

@@ -229,6 +229,11 @@ impl Session {
             .idle_timeout_ms(in_transaction)
     }
 
+    /// Empties the result cache: this session wrote to the lake outside a planned write.
+    pub(super) fn invalidate_results(&self) {
+        self.result_cache.invalidate();
+    }
+
     /// Stops the statement running now, if any (a CancelRequest).
     pub fn cancel(&self) {
         self.current.lock().expect("cancel lock").cancel();
