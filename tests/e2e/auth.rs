@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::harness::{Server, aloe, python, write};
+use crate::harness::{Server, aloe, python_prints, write};
 
 /// `aloe passwd --user USER` fed `password` on standard input.
 pub(crate) fn verifier_entry(dir: &std::path::Path, user: &str, password: &str) -> String {
@@ -178,16 +178,7 @@ async fn users_log_in_with_scram_and_nobody_else_does() {
         conninfo(&server, "analyst", "bad"),
         conninfo(&server, "metabase", "read-only")
     );
-    let out = Command::new(python())
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "7\nrefused\n120\n42501\n",
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    python_prints(&script, "7\nrefused\n120\n42501\n");
 }
 
 #[test]

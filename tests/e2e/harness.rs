@@ -191,6 +191,20 @@ pub fn python() -> String {
         .unwrap_or_else(|| "python3".into())
 }
 
+/// Runs a Python `script` with the test clients and checks what it prints.
+pub fn python_prints(script: &str, expected: &str) {
+    let out = std::process::Command::new(python())
+        .args(["-c", script])
+        .output()
+        .expect("python runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        expected,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Runs `aloe ARGS` in `dir` to its end, without the caller's ALOE_* settings.
 pub fn aloe(dir: &std::path::Path, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_aloe"));

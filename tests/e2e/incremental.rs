@@ -28,6 +28,19 @@ fn day_files(dir: &Path, day: &str) -> Vec<PathBuf> {
     files
 }
 
+/// Cuts the first file of a day's folder down to its first `n` events.
+fn keep_first_events(day: &std::path::Path, n: usize) {
+    let file = std::fs::read_dir(day)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let kept: String = text.lines().take(n).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&file, kept).unwrap();
+}
+
 async fn counts(c: &tokio_postgres::Client, table: &str) -> Vec<(String, i64)> {
     let sql = if table == "bronze" {
         "SELECT dt, count(*) FROM bronze.web_events GROUP BY 1 ORDER BY 1".to_string()
@@ -82,16 +95,7 @@ async fn only_changed_partitions_are_rebuilt() {
 
     // Rewrite one day's file with its first ten events, and delete another day.
     let bronze = dir.path().join("data/bronze/web_events");
-    let day = bronze.join("dt=2025-11-27");
-    let file = std::fs::read_dir(&day)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let text = std::fs::read_to_string(&file).unwrap();
-    let ten: String = text.lines().take(10).map(|l| format!("{l}\n")).collect();
-    std::fs::write(&file, ten).unwrap();
+    keep_first_events(&bronze.join("dt=2025-11-27"), 10);
     std::fs::remove_dir_all(bronze.join("dt=2025-11-28")).unwrap();
     let changed = run(dir.path());
     assert!(
@@ -124,16 +128,7 @@ async fn only_changed_partitions_are_rebuilt() {
     // path; results cached before it must not survive it.
     let before = counts(&c, "silver").await;
     assert_eq!(counts(&c, "silver").await, before);
-    let day = bronze.join("dt=2025-11-26");
-    let file = std::fs::read_dir(&day)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let text = std::fs::read_to_string(&file).unwrap();
-    let five: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
-    std::fs::write(&file, five).unwrap();
+    keep_first_events(&bronze.join("dt=2025-11-26"), 5);
     c.batch_execute("CALL aloe.run('silver.daily_events')")
         .await
         .unwrap();

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::harness::{Server, aloe, python, write};
+use crate::harness::{Server, aloe, python_prints, write};
 
 /// A self-signed certificate and key for localhost in `dir`, made by openssl.
 fn self_signed(dir: &Path) {
@@ -70,16 +70,7 @@ async fn clients_connect_over_tls_when_asked() {
         "import psycopg\nwith psycopg.connect({conninfo:?}) as c:\n    \
          print(c.pgconn.ssl_in_use, c.execute('SELECT 7').fetchone()[0])\n"
     );
-    let out = Command::new(python())
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "True 7\n",
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    python_prints(&script, "True 7\n");
     // Without TLS asked for, the same server still serves plaintext clients.
     let c = server.connect().await;
     let n: i64 = c.query_one("SELECT 1::bigint", &[]).await.unwrap().get(0);
@@ -175,14 +166,5 @@ fn tls_can_be_required_of_every_client() {
          password=s3cret-pass dbname=aloe sslmode=require') as c:\n    \
          print(c.pgconn.ssl_in_use, c.execute('SELECT current_user').fetchone()[0])\n"
     );
-    let out = Command::new(python())
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "True analyst\n",
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    python_prints(&script, "True analyst\n");
 }
