@@ -235,7 +235,7 @@ def copy_silver(aloe, pg, duck, work):
             ) as cp:
                 while chunk := f.read(1 << 20):
                     cp.write(chunk)
-            duck.con.execute(f"CREATE TABLE silver.{t} ({ddl.replace('timestamptz', 'timestamptz')})")
+            duck.con.execute(f"CREATE TABLE silver.{t} ({ddl})")
             duck.con.execute(f"COPY silver.{t} FROM '{path}' (HEADER true)")
             n = p.execute(f"SELECT count(*) FROM silver.{t}").fetchone()[0]
             log(f"silver.{t}: {n} rows copied")

@@ -125,12 +125,12 @@ impl Users {
         self.by_name.get(name).map(|(s, _)| s)
     }
 
-    /// Whether any user is declared (then every connection must authenticate).
+    /// Whether any user is declared (then every connection not trusted must authenticate).
     pub fn required(&self) -> bool {
         !self.by_name.is_empty()
     }
 
-    /// The role of `name` (admin when no users are declared: the loopback trust default).
+    /// The role of `name` (admin when no users are declared: the embedded default's trust).
     pub fn role(&self, name: &str) -> Role {
         self.by_name.get(name).map_or(Role::Admin, |(_, r)| *r)
     }

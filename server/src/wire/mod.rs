@@ -37,7 +37,7 @@ pub struct Frontend {
     keys: RandomPidSecretKeyGenerator,
     /// The extended protocol's statement parser.
     parser: Arc<extended::Parser>,
-    /// Who may log in; no users means trust (loopback only).
+    /// Who may log in, with which secret.
     users: Arc<crate::auth::Users>,
     /// TLS for clients that ask (SSLRequest), when configured.
     tls: Option<tokio_rustls::TlsAcceptor>,
