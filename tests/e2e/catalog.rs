@@ -1,7 +1,7 @@
 //! pg_catalog as clients read it: psql's meta-commands, stable OIDs that agree between
 //! catalog tables, and PostgreSQL's identity functions.
 
-use crate::harness::{Server, sqlstate};
+use crate::harness::{Server, one_i64, sqlstate};
 
 fn psql_ok(server: &Server, args: &[&str]) -> String {
     let out = server.psql(args);
@@ -387,4 +387,82 @@ async fn bad_arguments_to_added_functions_are_clear_errors() {
         let one: i32 = c.query_one("SELECT 1::int4", &[]).await.unwrap().get(0);
         assert_eq!(one, 1);
     }
+}
+
+/// What one session reads of pg_catalog about `silver.memo`: pg_class rows, pg_attribute
+/// rows, its description, and its indexes.
+async fn memo_view(c: &tokio_postgres::Client) -> (i64, i64, Option<String>, i64) {
+    let row = c
+        .query_one(
+            "SELECT \
+               (SELECT count(*) FROM pg_catalog.pg_class k JOIN pg_catalog.pg_namespace n \
+                  ON n.oid = k.relnamespace WHERE n.nspname = 'silver' AND k.relname = 'memo'), \
+               (SELECT count(*) FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class k \
+                  ON k.oid = a.attrelid WHERE k.relname = 'memo' AND a.attnum > 0), \
+               obj_description('silver.memo'::regclass, 'pg_class'), \
+               (SELECT count(*) FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class k \
+                  ON k.oid = i.indrelid WHERE k.relname = 'memo')",
+            &[],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2), row.get(3))
+}
+
+#[tokio::test]
+async fn catalog_rows_kept_between_queries_follow_every_change_from_any_session() {
+    let server = Server::start();
+    let writer = server.connect().await;
+    let reader = server.connect().await;
+    writer
+        .batch_execute("CREATE TABLE silver.memo AS SELECT 1 AS id")
+        .await
+        .unwrap();
+    // Read twice, so the second answer is the kept one.
+    assert_eq!(memo_view(&reader).await, (1, 1, None, 0));
+    assert_eq!(memo_view(&reader).await, (1, 1, None, 0));
+
+    let steps: [(&str, (i64, i64, Option<String>, i64)); 4] = [
+        (
+            "CREATE OR REPLACE TABLE silver.memo AS SELECT 1 AS id, 'a' AS name",
+            (1, 2, None, 0),
+        ),
+        (
+            "COMMENT ON TABLE silver.memo IS 'kept rows'",
+            (1, 2, Some("kept rows".into()), 0),
+        ),
+        (
+            "CREATE INDEX memo_id ON silver.memo (id)",
+            (1, 2, Some("kept rows".into()), 1),
+        ),
+        (
+            "DROP INDEX silver.memo_id",
+            (1, 2, Some("kept rows".into()), 0),
+        ),
+    ];
+    for (sql, expected) in steps {
+        writer.batch_execute(sql).await.unwrap();
+        assert_eq!(memo_view(&reader).await, expected, "after {sql}");
+    }
+    writer
+        .batch_execute("DROP TABLE silver.memo")
+        .await
+        .unwrap();
+    let left = one_i64(
+        &reader,
+        "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'memo'",
+    )
+    .await;
+    assert_eq!(left, 0);
+    // A table registered in memory is listed at once as well.
+    writer
+        .batch_execute("CREATE TABLE public.memo_too AS SELECT 1 AS id")
+        .await
+        .unwrap();
+    let listed = one_i64(
+        &reader,
+        "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'memo_too'",
+    )
+    .await;
+    assert_eq!(listed, 1);
 }

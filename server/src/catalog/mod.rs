@@ -15,6 +15,7 @@ mod format;
 mod functions;
 mod information_schema;
 mod lake_rows;
+mod memo;
 pub mod oids;
 mod ordered;
 mod overrides;
@@ -72,6 +73,7 @@ impl PgCatalog {
         catalogs: Arc<dyn CatalogProviderList>,
         database: &str,
         lake: Arc<aloe_connectors::lake::Lake>,
+        changes: Arc<crate::engine::changes::Changes>,
     ) -> EngineResult<Self> {
         let static_tables = Arc::new(PgCatalogStaticTables::try_new().map_err(internal)?);
         let provider = PgCatalogSchemaProvider::try_new(
@@ -85,7 +87,11 @@ impl PgCatalog {
             .ok_or_else(|| internal(format!("no catalog {database}")))?;
         catalog.register_schema(
             "pg_catalog",
-            Arc::new(overrides::Overrides(Arc::new(provider), lake)),
+            Arc::new(overrides::Overrides {
+                inner: Arc::new(provider),
+                lake,
+                memos: Arc::new(memo::Memos::new(changes, catalogs.clone())),
+            }),
         )?;
         catalog.register_schema(
             information_schema::NAME,

@@ -18,8 +18,9 @@ use datafusion::catalog::{SchemaProvider, TableProvider};
 use datafusion::datasource::{MemTable, TableType};
 use datafusion::error::Result;
 
-use super::computed::Computed;
+use super::computed::{Computed, Rows};
 use super::lake_rows::{LakeRows, Which};
+use super::memo::{Memoized, Memos};
 use super::renumbered::{Renumber, Renumbered};
 
 /// Array columns of the overridden tables and their element types.
@@ -44,15 +45,26 @@ const EMPTY: [&str; 4] = ["pg_constraint", "pg_index", "pg_policy", "pg_statisti
 
 /// datafusion-pg-catalog's pg_catalog with some tables replaced.
 #[derive(Debug)]
-pub struct Overrides(
-    pub Arc<dyn SchemaProvider>,
-    pub Arc<aloe_connectors::lake::Lake>,
-);
+pub struct Overrides {
+    /// The crate's pg_catalog.
+    pub inner: Arc<dyn SchemaProvider>,
+    /// The lake, for its indexes, descriptions and row counts.
+    pub lake: Arc<aloe_connectors::lake::Lake>,
+    /// Rows of the computed tables, kept until the catalog changes.
+    pub memos: Arc<Memos>,
+}
+
+impl Overrides {
+    /// `rows` as a table whose rows are kept in the memo `table`.
+    fn memoized(&self, table: &'static str, rows: impl Rows) -> Arc<dyn TableProvider> {
+        Arc::new(Computed(Memoized::new(table, rows, self.memos.clone())))
+    }
+}
 
 #[async_trait]
 impl SchemaProvider for Overrides {
     fn table_names(&self) -> Vec<String> {
-        self.0.table_names()
+        self.inner.table_names()
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
@@ -61,7 +73,7 @@ impl SchemaProvider for Overrides {
                 super::pg_settings::PgSettings::default(),
             ))));
         }
-        let inner = self.0.table(name).await?;
+        let inner = self.inner.table(name).await?;
         let renumber = [
             Renumber::Namespace,
             Renumber::Class,
@@ -71,37 +83,43 @@ impl SchemaProvider for Overrides {
         .into_iter()
         .find(|r| r.table() == name);
         if let (Some(renumber), Some(inner)) = (renumber, &inner) {
-            let renumbered: Arc<dyn TableProvider> =
-                Arc::new(Computed(Renumbered::new(renumber, self.0.clone(), inner)));
+            let renumbered = Renumbered::new(renumber, self.inner.clone(), inner);
             if renumber != Renumber::Class {
-                return Ok(Some(renumbered));
+                return Ok(Some(self.memoized(renumber.table(), renumbered)));
             }
-            return Ok(Some(Arc::new(Computed(LakeRows::new(
-                Which::IndexClasses,
-                inner.schema(),
-                self.1.clone(),
-                Some(renumbered),
-            )))));
+            return Ok(Some(self.memoized(
+                renumber.table(),
+                LakeRows::new(
+                    Which::IndexClasses,
+                    inner.schema(),
+                    self.lake.clone(),
+                    Some(Arc::new(Computed(renumbered))),
+                ),
+            )));
         }
         if name == "pg_stat_user_tables"
             && let Some(inner) = inner
         {
+            // Not kept: ingesters append to bronze without recording a change.
             return Ok(Some(Arc::new(Computed(LakeRows::new(
                 Which::TableStats,
                 inner.schema(),
-                self.1.clone(),
+                self.lake.clone(),
                 None,
             )))));
         }
         if name == "pg_description"
             && let Some(inner) = inner
         {
-            return Ok(Some(Arc::new(Computed(LakeRows::new(
-                Which::Descriptions,
-                inner.schema(),
-                self.1.clone(),
-                Some(inner),
-            )))));
+            return Ok(Some(self.memoized(
+                "pg_description",
+                LakeRows::new(
+                    Which::Descriptions,
+                    inner.schema(),
+                    self.lake.clone(),
+                    Some(inner),
+                ),
+            )));
         }
         if !EMPTY.contains(&name) {
             return Ok(inner);
@@ -126,21 +144,19 @@ impl SchemaProvider for Overrides {
             .collect();
         let schema = Arc::new(Schema::new(fields));
         if name == "pg_index" {
-            return Ok(Some(Arc::new(Computed(LakeRows::new(
-                Which::Indexes,
-                schema,
-                self.1.clone(),
-                None,
-            )))));
+            return Ok(Some(self.memoized(
+                "pg_index",
+                LakeRows::new(Which::Indexes, schema, self.lake.clone(), None),
+            )));
         }
         Ok(Some(Arc::new(MemTable::try_new(schema, vec![vec![]])?)))
     }
 
     async fn table_type(&self, name: &str) -> Result<Option<TableType>> {
-        self.0.table_type(name).await
+        self.inner.table_type(name).await
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        self.0.table_exist(name)
+        self.inner.table_exist(name)
     }
 }

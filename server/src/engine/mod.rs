@@ -2,6 +2,7 @@
 //! and runtime, one [`Session`] per connection, statements in, Arrow streams or tags out.
 
 mod call;
+pub mod changes;
 mod composite;
 mod copy;
 mod cursor;
@@ -82,8 +83,13 @@ impl Engine {
         let catalogs: Arc<dyn CatalogProviderList> =
             Arc::new(crate::catalog::OrderedCatalogs(memory));
         let lake = Arc::new(lake);
-        let pg_catalog =
-            crate::catalog::PgCatalog::install(catalogs.clone(), database, lake.clone())?;
+        let changes = Arc::new(changes::Changes::default());
+        let pg_catalog = crate::catalog::PgCatalog::install(
+            catalogs.clone(),
+            database,
+            lake.clone(),
+            changes.clone(),
+        )?;
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(crate::limits::memory::shared_pool(limits.memory_bytes()))
             .build_arc()?;
@@ -100,7 +106,10 @@ impl Engine {
             metrics: Arc::default(),
             query_memory: limits.query_memory_bytes(),
             session_defaults: limits.session_defaults(),
-            result_cache: Arc::new(result_cache::ResultCache::new(limits.result_cache_bytes())),
+            result_cache: Arc::new(result_cache::ResultCache::new(
+                limits.result_cache_bytes(),
+                changes,
+            )),
         };
         engine.register_schema("kafka", engine.kafka.kafka_schema())?;
         engine.register_schema("live", engine.kafka.live_schema())?;

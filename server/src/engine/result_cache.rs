@@ -13,6 +13,8 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::changes::Changes;
+
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
@@ -35,7 +37,8 @@ struct Entry {
 pub struct ResultCache {
     entries: Mutex<(lru::LruCache<String, Entry>, usize)>,
     capacity: usize,
-    generation: AtomicU64,
+    /// Entries made at another count are stale.
+    changes: Arc<Changes>,
     /// Queries answered from the cache.
     pub hits: AtomicU64,
     /// Cacheable queries that were run.
@@ -51,12 +54,13 @@ impl std::fmt::Debug for ResultCache {
 }
 
 impl ResultCache {
-    /// A cache of at most `capacity` bytes of results; 0 keeps nothing.
-    pub fn new(capacity: usize) -> Self {
+    /// A cache of at most `capacity` bytes of results, stale when `changes` moves; 0 keeps
+    /// nothing.
+    pub fn new(capacity: usize, changes: Arc<Changes>) -> Self {
         Self {
             entries: Mutex::new((lru::LruCache::unbounded(), 0)),
             capacity,
-            generation: AtomicU64::new(0),
+            changes,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -69,7 +73,7 @@ impl ResultCache {
 
     /// Forgets everything: a write happened (or may have).
     pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.changes.record();
         let mut guard = self.entries.lock().expect("cache lock");
         guard.0.clear();
         guard.1 = 0;
@@ -84,7 +88,7 @@ impl ResultCache {
 
     /// The stored result of `key`, as a stream.
     pub fn get(&self, key: &str) -> Option<SendableRecordBatchStream> {
-        let generation = self.generation.load(Ordering::SeqCst);
+        let generation = self.changes.current();
         let mut guard = self.entries.lock().expect("cache lock");
         let hit = match guard.0.get(key) {
             Some(e) if e.generation == generation => Some((e.schema.clone(), e.batches.clone())),
@@ -112,7 +116,7 @@ impl ResultCache {
         inner: SendableRecordBatchStream,
     ) -> SendableRecordBatchStream {
         let schema = inner.schema();
-        let generation = self.generation.load(Ordering::SeqCst);
+        let generation = self.changes.current();
         // One result may take at most an eighth of the cache.
         let budget = self.capacity / 8;
         let cache = self.clone();
@@ -154,7 +158,7 @@ impl ResultCache {
         batches: Vec<RecordBatch>,
         bytes: usize,
     ) {
-        if generation != self.generation.load(Ordering::SeqCst) {
+        if generation != self.changes.current() {
             return;
         }
         let mut guard = self.entries.lock().expect("cache lock");
@@ -261,7 +265,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_result_is_kept_until_a_write() {
-        let cache = Arc::new(ResultCache::new(1 << 20));
+        let cache = Arc::new(ResultCache::new(1 << 20, Arc::default()));
         assert!(cache.get("q").is_none());
         let out = drain(cache.fill("q".into(), stream_of(batch(7)))).await;
         assert_eq!(out.len(), 1);
@@ -274,7 +278,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_write_during_the_query_keeps_its_result_out() {
-        let cache = Arc::new(ResultCache::new(1 << 20));
+        let cache = Arc::new(ResultCache::new(1 << 20, Arc::default()));
         let filling = cache.fill("q".into(), stream_of(batch(1)));
         cache.invalidate();
         drain(filling).await;
@@ -284,7 +288,7 @@ mod tests {
     #[tokio::test]
     async fn the_budget_evicts_the_least_recently_used() {
         let one = batch(0).get_array_memory_size();
-        let cache = Arc::new(ResultCache::new(one * 8 + one / 2));
+        let cache = Arc::new(ResultCache::new(one * 8 + one / 2, Arc::default()));
         for k in ["a", "b", "c", "d", "e", "f", "g", "h", "i"] {
             drain(cache.fill(k.into(), stream_of(batch(1)))).await;
         }
@@ -305,7 +309,7 @@ mod tests {
         ctx.sql("CREATE VIEW gold.v AS SELECT x FROM bronze.t")
             .await
             .unwrap();
-        let cache = ResultCache::new(1 << 20);
+        let cache = ResultCache::new(1 << 20, Arc::default());
         let plan = |sql: &str| {
             let ctx = ctx.clone();
             let sql = sql.to_owned();
@@ -341,7 +345,7 @@ mod tests {
         );
         assert!(cache.key(&plan("SELECT x FROM gold.v").await, "").is_none());
         assert!(
-            ResultCache::new(0)
+            ResultCache::new(0, Arc::default())
                 .key(&plan("SELECT x FROM gold.t").await, "")
                 .is_none()
         );

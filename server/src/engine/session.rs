@@ -566,6 +566,8 @@ impl Session {
                         parts[2].as_str(),
                     ),
                 };
+                // Descriptions are catalog rows other sessions may hold.
+                let _invalidate = Invalidate(&self.result_cache);
                 self.comment_on_table(&name, comment.clone(), *if_exists)
                     .await
             }
@@ -594,6 +596,7 @@ impl Session {
                             .join(".")
                     })
                     .collect();
+                let _invalidate = Invalidate(&self.result_cache);
                 self.drop_index(&names, *if_exists).await
             }
             _ => self.run_sql(statement.clone(), params, &guard).await,
