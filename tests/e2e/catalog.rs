@@ -391,7 +391,9 @@ async fn bad_arguments_to_added_functions_are_clear_errors() {
 
 /// What one session reads of pg_catalog about `silver.memo`: pg_class rows, pg_attribute
 /// rows, its description, and its indexes.
-async fn memo_view(c: &tokio_postgres::Client) -> (i64, i64, Option<String>, i64) {
+type MemoView = (i64, i64, Option<String>, i64);
+
+async fn memo_view(c: &tokio_postgres::Client) -> MemoView {
     let row = c
         .query_one(
             "SELECT \
@@ -422,7 +424,7 @@ async fn catalog_rows_kept_between_queries_follow_every_change_from_any_session(
     assert_eq!(memo_view(&reader).await, (1, 1, None, 0));
     assert_eq!(memo_view(&reader).await, (1, 1, None, 0));
 
-    let steps: [(&str, (i64, i64, Option<String>, i64)); 4] = [
+    let steps: [(&str, MemoView); 4] = [
         (
             "CREATE OR REPLACE TABLE silver.memo AS SELECT 1 AS id, 'a' AS name",
             (1, 2, None, 0),
