@@ -348,3 +348,59 @@ fn close_and_flush_in_the_extended_protocol() {
     raw.send(&batch);
     assert_eq!(raw.until_ready()[0].sqlstate().as_deref(), Some("26000"));
 }
+
+#[tokio::test]
+async fn a_prepared_query_sees_writes_settings_and_new_tables_made_after_parse() {
+    let server = Server::start();
+    let writer = server.connect().await;
+    let c = server.connect().await;
+    writer
+        .batch_execute(
+            "CREATE TABLE gold.plan_t AS SELECT * FROM (VALUES (1, 'one')) AS t(id, name);\
+             CREATE TABLE silver.plan_t AS SELECT * FROM (VALUES (9, 'nine')) AS t(id, name)",
+        )
+        .await
+        .unwrap();
+    let qualified = c
+        .prepare("SELECT name FROM gold.plan_t WHERE id >= $1 ORDER BY id")
+        .await
+        .unwrap();
+    let names =
+        |rows: Vec<tokio_postgres::Row>| -> Vec<String> { rows.iter().map(|r| r.get(0)).collect() };
+    assert_eq!(names(c.query(&qualified, &[&0i64]).await.unwrap()), ["one"]);
+
+    // Another session writes: the statement prepared before sees the new row.
+    writer
+        .batch_execute("INSERT INTO gold.plan_t VALUES (2, 'two')")
+        .await
+        .unwrap();
+    assert_eq!(
+        names(c.query(&qualified, &[&0i64]).await.unwrap()),
+        ["one", "two"]
+    );
+    writer
+        .batch_execute(
+            "CREATE OR REPLACE TABLE gold.plan_t AS SELECT * FROM (VALUES (3, 'three')) AS t(id, name)",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        names(c.query(&qualified, &[&0i64]).await.unwrap()),
+        ["three"]
+    );
+
+    // search_path decides which table an unqualified name is, as in PostgreSQL.
+    c.batch_execute("SET search_path = gold").await.unwrap();
+    let unqualified = c.prepare("SELECT name FROM plan_t").await.unwrap();
+    assert_eq!(names(c.query(&unqualified, &[]).await.unwrap()), ["three"]);
+    c.batch_execute("SET search_path = silver").await.unwrap();
+    assert_eq!(names(c.query(&unqualified, &[]).await.unwrap()), ["nine"]);
+
+    // A table dropped after Parse: a clear error at Execute, not stale rows.
+    writer
+        .batch_execute("DROP TABLE silver.plan_t")
+        .await
+        .unwrap();
+    let err = c.query(&unqualified, &[]).await.unwrap_err();
+    assert_eq!(sqlstate(&err), "42P01", "{err:?}");
+}

@@ -35,7 +35,7 @@ use datafusion::catalog::{
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
 pub use error::{EngineError, EngineResult};
-pub use outcome::{CopyFormat, Outcome, Prepared, TxStatus};
+pub use outcome::{CopyFormat, Outcome, Planned, Prepared, TxStatus};
 pub use session::Session;
 
 /// The state every session shares: catalog, runtime (memory pool, object stores).
@@ -63,6 +63,9 @@ pub struct Engine {
     session_defaults: Vec<(&'static str, String)>,
     /// Results of repeated queries over silver, gold and gen.
     result_cache: Arc<result_cache::ResultCache>,
+    /// Moves at every change to data or catalog; shared by the result cache, the catalog's
+    /// kept rows and prepared plans.
+    changes: Arc<changes::Changes>,
 }
 
 impl Engine {
@@ -108,8 +111,9 @@ impl Engine {
             session_defaults: limits.session_defaults(),
             result_cache: Arc::new(result_cache::ResultCache::new(
                 limits.result_cache_bytes(),
-                changes,
+                changes.clone(),
             )),
+            changes,
         };
         engine.register_schema("kafka", engine.kafka.kafka_schema())?;
         engine.register_schema("live", engine.kafka.live_schema())?;

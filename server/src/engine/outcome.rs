@@ -73,15 +73,27 @@ impl Outcome {
 pub struct Prepared {
     /// The original SQL text, for logs and errors.
     pub sql: String,
-    /// The parsed statement; re-planned at execution so catalog changes are seen.
+    /// The parsed statement, planned again at execution when its plan is stale.
     pub statement: Parsed,
-    /// The plan made at Parse time, for describing parameters and results.
-    pub plan: Option<LogicalPlan>,
+    /// The plan made at Parse time, for describing parameters and results, and for Execute
+    /// while nothing it depends on has changed.
+    pub plan: Option<Planned>,
     /// Parameter types inferred from the plan ($1 first); field metadata may name the
     /// PostgreSQL type a text parameter stands for (see `types::PG_TYPE_KEY`).
     pub param_types: Vec<Option<FieldRef>>,
     /// The result columns, when the statement returns rows.
     pub schema: Option<SchemaRef>,
+}
+
+/// A plan and the state it was made in.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// The logical plan, parameters not yet bound.
+    pub plan: LogicalPlan,
+    /// The engine's change count when it was made (see `changes.rs`).
+    pub changes: u64,
+    /// The session's own count of statements that may change planning (SET, DECLARE, ...).
+    pub epoch: u64,
 }
 
 /// The format of COPY TO STDOUT.

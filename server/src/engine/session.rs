@@ -2,7 +2,7 @@
 //! over the engine's shared catalog and runtime. A SET here never changes another session.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::{Array, UInt64Array};
@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use super::Engine;
 use super::cursor::{Cursor, Cursors};
 use super::error::{EngineError, EngineResult, sqlstate};
-use super::outcome::{Outcome, Prepared, TxStatus};
+use super::outcome::{Outcome, Planned, Prepared, TxStatus};
 use super::parse::{Parsed, parse};
 use super::savepoint::Savepoints;
 use super::settings::{Reported, Settings};
@@ -57,6 +57,11 @@ pub struct Session {
     models: Arc<crate::models::Models>,
     /// Results of repeated queries, shared by all sessions.
     result_cache: Arc<super::result_cache::ResultCache>,
+    /// The engine's change count, which ends prepared plans as it ends cached results.
+    changes: Arc<super::changes::Changes>,
+    /// Moves at every statement that is not a query: SET, RESET, DECLARE and the like may
+    /// change how the session plans (search_path, time zone, DataFusion options).
+    epoch: AtomicU64,
     metrics: Arc<crate::metrics::server::ServerMetrics>,
     /// What the logged-in user may do.
     role: crate::auth::Role,
@@ -140,6 +145,8 @@ impl Session {
             kafka: engine.kafka.clone(),
             models: engine.models.clone(),
             result_cache: engine.result_cache.clone(),
+            changes: engine.changes.clone(),
+            epoch: AtomicU64::new(0),
             metrics: engine.metrics.clone(),
             role,
             user: user.to_owned(),
@@ -329,6 +336,9 @@ impl Session {
     }
 
     async fn plan_for_describe(&self, prepared: &mut Prepared) -> EngineResult<()> {
+        // Read before planning: a change made meanwhile must make the plan stale.
+        let changes = self.changes.current();
+        let epoch = self.epoch.load(Ordering::SeqCst);
         let plan = self
             .ctx
             .state()
@@ -338,7 +348,11 @@ impl Session {
         if returns_rows(&plan) {
             prepared.schema = Some(plan.schema().inner().clone());
         }
-        prepared.plan = Some(plan);
+        prepared.plan = Some(Planned {
+            plan,
+            changes,
+            epoch,
+        });
         Ok(())
     }
 
@@ -349,10 +363,41 @@ impl Session {
         params: Option<ParamValues>,
         tx: TxStatus,
     ) -> EngineResult<Outcome> {
+        self.execute_planned(parsed, None, params, tx).await
+    }
+
+    /// Runs a prepared statement (an Execute), reusing its Parse-time plan when it is a query
+    /// and neither the catalog nor the session's planning state has changed since.
+    pub async fn execute_prepared(
+        &self,
+        prepared: &Prepared,
+        params: Option<ParamValues>,
+        tx: TxStatus,
+    ) -> EngineResult<Outcome> {
+        let plan = prepared
+            .plan
+            .as_ref()
+            .filter(|p| {
+                is_query(&prepared.statement.statement)
+                    && p.changes == self.changes.current()
+                    && p.epoch == self.epoch.load(Ordering::SeqCst)
+            })
+            .map(|p| p.plan.clone());
+        self.execute_planned(&prepared.statement, plan, params, tx)
+            .await
+    }
+
+    async fn execute_planned(
+        &self,
+        parsed: &Parsed,
+        plan: Option<LogicalPlan>,
+        params: Option<ParamValues>,
+        tx: TxStatus,
+    ) -> EngineResult<Outcome> {
         use crate::metrics::metered::{Metered, Statement};
         let kind = crate::metrics::server::kind_of(&parsed.statement.to_string());
         let mut statement = Statement::start(self.metrics.clone(), kind);
-        match self.execute_statement(parsed, params, tx).await {
+        match self.execute_statement(parsed, plan, params, tx).await {
             Ok(Outcome::Rows {
                 schema,
                 stream,
@@ -378,11 +423,15 @@ impl Session {
     async fn execute_statement(
         &self,
         parsed: &Parsed,
+        plan: Option<LogicalPlan>,
         params: Option<ParamValues>,
         tx: TxStatus,
     ) -> EngineResult<Outcome> {
         let guard = self.begin_statement();
         let statement = &parsed.statement;
+        if !is_query(statement) {
+            self.epoch.fetch_add(1, Ordering::SeqCst);
+        }
         let ends_block = matches!(statement, DFStatement::Statement(s)
             if matches!(s.as_ref(), Statement::Commit { .. } | Statement::Rollback { .. }));
         if ends_block {
@@ -417,6 +466,9 @@ impl Session {
             }
             return self.run_sql(statement.clone(), params, &guard).await;
         };
+        if let (Some(plan), Statement::Query(_)) = (plan, sql.as_ref()) {
+            return self.run_planned(plan, params, &guard).await;
+        }
         match sql.as_ref() {
             Statement::Set(set) => self.set(set).await,
             Statement::ShowVariable { variable } => self.show(variable, &guard).await,
@@ -613,6 +665,16 @@ impl Session {
         let plan = guard
             .run(async { Ok(state.statement_to_plan(statement).await?) })
             .await?;
+        self.run_planned(plan, params, guard).await
+    }
+
+    /// Runs a plan made from a statement of this session.
+    async fn run_planned(
+        &self,
+        plan: LogicalPlan,
+        params: Option<ParamValues>,
+        guard: &Guard,
+    ) -> EngineResult<Outcome> {
         let plan = match params {
             Some(p) => plan.with_param_values(p)?,
             None => plan,
@@ -1086,6 +1148,11 @@ impl Drop for Invalidate<'_> {
     fn drop(&mut self) {
         self.0.invalidate();
     }
+}
+
+/// Whether the statement is a plain query, which leaves the session's planning state as it is.
+fn is_query(statement: &DFStatement) -> bool {
+    matches!(statement, DFStatement::Statement(s) if matches!(s.as_ref(), Statement::Query(_)))
 }
 
 /// Whether the plan changes data or the catalog.

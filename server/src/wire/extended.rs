@@ -148,7 +148,7 @@ impl ExtendedQueryHandler for Frontend {
             None
         };
         let tx = to_tx(client.transaction_status());
-        let executed = session.execute(&prepared.statement, params, tx).await;
+        let executed = session.execute_prepared(prepared, params, tx).await;
         super::notices::send(client, &session).await?;
         let outcome = executed.map_err(to_pg)?;
         Ok(match outcome {
