@@ -61,3 +61,39 @@ async fn repeated_gold_queries_come_from_the_cache_until_a_write() {
     }
     assert_eq!(counter(&server, "aloe_result_cache_hits_total"), hits);
 }
+
+#[tokio::test]
+async fn repeated_catalog_queries_come_from_the_cache_until_the_catalog_changes() {
+    let server = Server::start();
+    let writer = server.connect().await;
+    let reader = server.connect().await;
+    let sql = "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n \
+               ON n.oid = c.relnamespace WHERE n.nspname = 'gold'";
+    let before = one_i64(&reader, sql).await;
+    let hits = counter(&server, "aloe_result_cache_hits_total");
+    assert_eq!(one_i64(&reader, sql).await, before);
+    assert_eq!(one_i64(&reader, sql).await, before);
+    assert_eq!(counter(&server, "aloe_result_cache_hits_total"), hits + 2);
+
+    writer
+        .batch_execute("CREATE TABLE gold.listed AS SELECT 1 AS id")
+        .await
+        .unwrap();
+    assert_eq!(one_i64(&reader, sql).await, before + 1);
+    writer
+        .batch_execute("DROP TABLE gold.listed")
+        .await
+        .unwrap();
+    assert_eq!(one_i64(&reader, sql).await, before);
+
+    // pg_settings is the reading session's own: never cached.
+    let settings = "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'search_path'";
+    let first: String = reader.query_one(settings, &[]).await.unwrap().get(0);
+    reader
+        .batch_execute("SET search_path = gold")
+        .await
+        .unwrap();
+    let second: String = reader.query_one(settings, &[]).await.unwrap().get(0);
+    assert_ne!(first, second);
+    assert_eq!(second, "gold");
+}

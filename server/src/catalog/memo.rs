@@ -20,6 +20,28 @@ use datafusion::common::Result;
 use super::computed::Rows;
 use crate::engine::changes::Changes;
 
+/// A fingerprint of every (catalog, schema, table) name of `catalogs`, in any order.
+pub fn table_names_fingerprint(catalogs: &dyn CatalogProviderList) -> u64 {
+    let mut sum = 0u64;
+    for catalog_name in catalogs.catalog_names() {
+        let Some(catalog) = catalogs.catalog(&catalog_name) else {
+            continue;
+        };
+        for schema_name in catalog.schema_names() {
+            let Some(schema) = catalog.schema(&schema_name) else {
+                continue;
+            };
+            for table in schema.table_names() {
+                let mut h = DefaultHasher::new();
+                (&catalog_name, &schema_name, &table).hash(&mut h);
+                // Addition does not depend on the order schemas list their tables in.
+                sum = sum.wrapping_add(h.finish());
+            }
+        }
+    }
+    sum
+}
+
 /// Rows of one table and what they were computed at.
 struct Kept {
     change: u64,
@@ -50,26 +72,8 @@ impl Memos {
         }
     }
 
-    /// A fingerprint of every (catalog, schema, table) name, in any order.
     fn names(&self) -> u64 {
-        let mut sum = 0u64;
-        for catalog_name in self.catalogs.catalog_names() {
-            let Some(catalog) = self.catalogs.catalog(&catalog_name) else {
-                continue;
-            };
-            for schema_name in catalog.schema_names() {
-                let Some(schema) = catalog.schema(&schema_name) else {
-                    continue;
-                };
-                for table in schema.table_names() {
-                    let mut h = DefaultHasher::new();
-                    (&catalog_name, &schema_name, &table).hash(&mut h);
-                    // Addition does not depend on the order schemas list their tables in.
-                    sum = sum.wrapping_add(h.finish());
-                }
-            }
-        }
-        sum
+        table_names_fingerprint(self.catalogs.as_ref())
     }
 
     fn get(&self, table: &'static str, change: u64, names: u64) -> Option<Vec<RecordBatch>> {

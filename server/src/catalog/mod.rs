@@ -42,6 +42,7 @@ use datafusion_pg_catalog::pg_catalog::{
 
 pub use descriptions::NoDescriptions;
 pub use empty_selects::EmptySelects;
+pub use memo::table_names_fingerprint;
 pub use ordered::OrderedCatalogs;
 pub use pg_settings::SessionSettings;
 pub use regproc::RegprocNames;

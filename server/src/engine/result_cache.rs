@@ -6,8 +6,13 @@
 //! (written by model runs and statements, all through sessions) and the generated `gen`
 //! schema (fixed). Any write through any session moves the cache to a new generation, so an
 //! entry never outlives a write; bronze (fed by ingesters and by files dropped in), Kafka,
-//! live views, catalogs and Aloe's own tables are never cached, and neither is a query with a
-//! function whose value can change between statements (now(), random()).
+//! live views and Aloe's own tables are never cached, and neither is a query with a function
+//! whose value can change between statements (now(), random()).
+//!
+//! pg_catalog tables whose rows are the same for every session and change only with the
+//! catalog (pg_class, pg_attribute, ...; not pg_settings or pg_stat_user_tables) are cached
+//! too, since clients repeat their catalog queries as dashboards do theirs: such a key also
+//! holds the set of table names, as the catalog's own kept rows do (`catalog/memo.rs`).
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -25,6 +30,29 @@ use futures::StreamExt;
 
 /// The schemas whose tables change only through this server's sessions.
 const CACHED_SCHEMAS: [&str; 3] = ["gold", "silver", "gen"];
+
+/// pg_catalog tables whose rows do not depend on the session and change only with the
+/// catalog: the kept ones of `catalog/memo.rs` and the crate's fixed ones.
+const CACHED_CATALOG: [&str; 18] = [
+    "pg_am",
+    "pg_attribute",
+    "pg_class",
+    "pg_collation",
+    "pg_constraint",
+    "pg_database",
+    "pg_description",
+    "pg_enum",
+    "pg_extension",
+    "pg_index",
+    "pg_inherits",
+    "pg_namespace",
+    "pg_operator",
+    "pg_policy",
+    "pg_proc",
+    "pg_range",
+    "pg_statistic_ext",
+    "pg_type",
+];
 
 struct Entry {
     generation: u64,
@@ -80,10 +108,22 @@ impl ResultCache {
     }
 
     /// The key of a query that may be cached, or None. `context` holds what else decides the
-    /// result (the user, the time zone).
-    pub fn key(&self, plan: &LogicalPlan, context: &str) -> Option<String> {
-        (self.capacity > 0 && cacheable(plan))
-            .then(|| format!("{context}\n{}", plan.display_indent()))
+    /// result (the user, the time zone); `names` gives the fingerprint of the catalog's table
+    /// names, asked only of queries that read pg_catalog.
+    pub fn key(
+        &self,
+        plan: &LogicalPlan,
+        context: &str,
+        names: impl FnOnce() -> u64,
+    ) -> Option<String> {
+        if self.capacity == 0 {
+            return None;
+        }
+        let names = match cacheable(plan)? {
+            Reads::Data => String::new(),
+            Reads::Catalog => format!("catalog {}\n", names()),
+        };
+        Some(format!("{context}\n{names}{}", plan.display_indent()))
     }
 
     /// The stored result of `key`, as a stream.
@@ -184,9 +224,19 @@ impl ResultCache {
     }
 }
 
-/// A query reading only tables of [`CACHED_SCHEMAS`], with no function whose value may change
-/// between statements.
-fn cacheable(plan: &LogicalPlan) -> bool {
+/// What a cacheable query reads.
+#[derive(Debug, PartialEq, Eq)]
+enum Reads {
+    /// Tables of [`CACHED_SCHEMAS`] only (or none).
+    Data,
+    /// At least one of [`CACHED_CATALOG`].
+    Catalog,
+}
+
+/// What the query reads when it reads only tables of [`CACHED_SCHEMAS`] and
+/// [`CACHED_CATALOG`], with no function whose value may change between statements; None
+/// otherwise.
+fn cacheable(plan: &LogicalPlan) -> Option<Reads> {
     if matches!(
         plan,
         LogicalPlan::Explain(_)
@@ -197,15 +247,18 @@ fn cacheable(plan: &LogicalPlan) -> bool {
             | LogicalPlan::Dml(_)
             | LogicalPlan::Copy(_)
     ) {
-        return false;
+        return None;
     }
     let mut ok = true;
+    let mut reads = Reads::Data;
     let _ = plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node {
             let schema = scan.table_name.schema().unwrap_or("public");
             // A view's plan is not part of this one: what it reads is unknown here.
             let is_view = scan.source.table_type() == datafusion::logical_expr::TableType::View;
-            if !CACHED_SCHEMAS.contains(&schema) || is_view {
+            if schema == "pg_catalog" && CACHED_CATALOG.contains(&scan.table_name.table()) {
+                reads = Reads::Catalog;
+            } else if !CACHED_SCHEMAS.contains(&schema) || is_view {
                 ok = false;
             }
         }
@@ -236,7 +289,7 @@ fn cacheable(plan: &LogicalPlan) -> bool {
             TreeNodeRecursion::Stop
         })
     });
-    ok
+    ok.then_some(reads)
 }
 
 #[cfg(test)]
@@ -306,6 +359,14 @@ mod tests {
                 .await
                 .unwrap();
         }
+        ctx.sql("CREATE SCHEMA pg_catalog").await.unwrap();
+        for (table, column) in [("pg_class", "relname"), ("pg_settings", "name")] {
+            ctx.sql(&format!(
+                "CREATE TABLE pg_catalog.{table} AS SELECT 'x' AS {column}"
+            ))
+            .await
+            .unwrap();
+        }
         ctx.sql("CREATE VIEW gold.v AS SELECT x FROM bronze.t")
             .await
             .unwrap();
@@ -317,36 +378,54 @@ mod tests {
         };
         assert!(
             cache
-                .key(&plan("SELECT sum(x) FROM gold.t").await, "")
+                .key(&plan("SELECT sum(x) FROM gold.t").await, "", || 0)
                 .is_some()
         );
         assert!(
             cache
-                .key(&plan("SELECT x FROM bronze.t").await, "")
+                .key(&plan("SELECT x FROM bronze.t").await, "", || 0)
                 .is_none()
         );
         assert!(
             cache
-                .key(&plan("SELECT x, now() FROM gold.t").await, "")
+                .key(&plan("SELECT x, now() FROM gold.t").await, "", || 0)
                 .is_none()
         );
         assert!(
             cache
-                .key(&plan("SELECT random() FROM gold.t").await, "")
+                .key(&plan("SELECT random() FROM gold.t").await, "", || 0)
                 .is_none()
         );
         assert!(
             cache
                 .key(
                     &plan("SELECT x FROM gold.t WHERE x IN (SELECT x FROM bronze.t)").await,
-                    ""
+                    "",
+                    || 0
                 )
                 .is_none()
         );
-        assert!(cache.key(&plan("SELECT x FROM gold.v").await, "").is_none());
+        assert!(
+            cache
+                .key(&plan("SELECT x FROM gold.v").await, "", || 0)
+                .is_none()
+        );
+        // Catalog tables that are the same for every session; the key holds the table names.
+        let catalog = plan("SELECT relname FROM pg_catalog.pg_class").await;
+        let (a, b) = (cache.key(&catalog, "", || 1), cache.key(&catalog, "", || 2));
+        assert!(a.is_some() && b.is_some() && a != b, "{a:?} {b:?}");
+        assert!(
+            cache
+                .key(
+                    &plan("SELECT name FROM pg_catalog.pg_settings").await,
+                    "",
+                    || 0
+                )
+                .is_none()
+        );
         assert!(
             ResultCache::new(0, Arc::default())
-                .key(&plan("SELECT x FROM gold.t").await, "")
+                .key(&plan("SELECT x FROM gold.t").await, "", || 0)
                 .is_none()
         );
     }

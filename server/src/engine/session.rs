@@ -57,6 +57,8 @@ pub struct Session {
     models: Arc<crate::models::Models>,
     /// Results of repeated queries, shared by all sessions.
     result_cache: Arc<super::result_cache::ResultCache>,
+    /// The shared catalogs, for the fingerprint of their table names.
+    catalogs: Arc<dyn datafusion::catalog::CatalogProviderList>,
     /// The engine's change count, which ends prepared plans as it ends cached results.
     changes: Arc<super::changes::Changes>,
     /// Moves at every statement that is not a query: SET, RESET, DECLARE and the like may
@@ -146,6 +148,7 @@ impl Session {
             models: engine.models.clone(),
             result_cache: engine.result_cache.clone(),
             changes: engine.changes.clone(),
+            catalogs: engine.catalogs.clone(),
             epoch: AtomicU64::new(0),
             metrics: engine.metrics.clone(),
             role,
@@ -709,7 +712,9 @@ impl Session {
                 self.user,
                 self.settings.lock().expect("settings lock").time_zone()
             );
-            self.result_cache.key(&plan, &context)
+            self.result_cache.key(&plan, &context, || {
+                crate::catalog::table_names_fingerprint(self.catalogs.as_ref())
+            })
         } else {
             None
         };
