@@ -219,6 +219,24 @@ async fn identity_functions_answer_as_postgresql() {
     assert_eq!(row.get::<_, String>(0), "public");
     assert_eq!(row.get::<_, String>(1), "aloe");
     assert!(row.get::<_, bool>(2));
+    // current_schema() and current_schemas() follow search_path, as in PostgreSQL.
+    c.batch_execute("SET search_path = gold, public")
+        .await
+        .unwrap();
+    let row = c
+        .query_one(
+            "SELECT current_schema(), current_schemas(true), current_schemas(false)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "gold");
+    assert_eq!(
+        row.get::<_, Vec<String>>(1),
+        ["pg_catalog", "gold", "public"]
+    );
+    assert_eq!(row.get::<_, Vec<String>>(2), ["gold", "public"]);
+    c.batch_execute("RESET search_path").await.unwrap();
     let err = c
         .query_one("SELECT current_setting('no_such_setting')", &[])
         .await

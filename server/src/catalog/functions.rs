@@ -112,6 +112,8 @@ pub fn register(ctx: &SessionContext, user: &str, settings: Arc<Mutex<Settings>>
         ctx.register_udf(Fixed::udf(name, 1, ScalarValue::Boolean(Some(true))));
     }
 
+    register_search_path(ctx, settings.clone());
+
     let lookup = move |args: &[ColumnarValue]| -> datafusion::error::Result<ColumnarValue> {
         let settings = settings.lock().expect("settings lock");
         let get = |name: Option<&str>| -> datafusion::error::Result<Option<String>> {
@@ -157,5 +159,66 @@ pub fn register(ctx: &SessionContext, user: &str, settings: Arc<Mutex<Settings>>
         DataType::Utf8,
         Volatility::Stable,
         Arc::new(lookup),
+    ));
+}
+
+/// `current_schema()` and `current_schemas(implicit)` from the session's search_path, as
+/// PostgreSQL answers them: the first schema, and the whole path (pg_catalog first when
+/// `implicit`). datafusion-pg-catalog's versions always answer `public`.
+fn register_search_path(ctx: &SessionContext, settings: Arc<Mutex<Settings>>) {
+    let path = settings.clone();
+    ctx.register_udf(create_udf(
+        "current_schema",
+        vec![],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(move |_args: &[ColumnarValue]| {
+            let first = path
+                .lock()
+                .expect("settings lock")
+                .search_path()
+                .into_iter()
+                .next();
+            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(first)))
+        }),
+    ));
+    let item = Arc::new(datafusion::arrow::datatypes::Field::new_list_field(
+        DataType::Utf8,
+        true,
+    ));
+    ctx.register_udf(create_udf(
+        "current_schemas",
+        vec![DataType::Boolean],
+        DataType::List(item),
+        Volatility::Stable,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let implicit = match &args[0] {
+                ColumnarValue::Scalar(ScalarValue::Boolean(b)) => b.unwrap_or(false),
+                ColumnarValue::Scalar(_) => false,
+                ColumnarValue::Array(a) => a
+                    .as_any()
+                    .downcast_ref::<datafusion::arrow::array::BooleanArray>()
+                    .is_some_and(|b| !b.is_empty() && b.value(0)),
+            };
+            let mut schemas: Vec<String> = Vec::new();
+            if implicit {
+                schemas.push("pg_catalog".to_owned());
+            }
+            schemas.extend(
+                settings
+                    .lock()
+                    .expect("settings lock")
+                    .search_path()
+                    .into_iter()
+                    .filter(|s| s != "pg_catalog"),
+            );
+            let values: Vec<ScalarValue> = schemas
+                .into_iter()
+                .map(|s| ScalarValue::Utf8(Some(s)))
+                .collect();
+            Ok(ColumnarValue::Scalar(ScalarValue::List(
+                ScalarValue::new_list_nullable(&values, &DataType::Utf8),
+            )))
+        }),
     ));
 }

@@ -120,8 +120,6 @@ impl PgCatalog {
         settings: Arc<Mutex<Settings>>,
     ) {
         ctx.register_udf(pg::create_current_database_udf(database));
-        ctx.register_udf(pg::create_current_schema_udf());
-        ctx.register_udf(pg::create_current_schemas_udf());
         ctx.register_udf(pg::create_pg_get_userbyid_udf());
         for name in [
             "has_table_privilege",

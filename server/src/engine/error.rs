@@ -223,7 +223,10 @@ fn classify_foreign(inner: &(dyn std::error::Error + 'static)) -> EngineError {
 fn classify_message(m: &str) -> EngineError {
     use sqlstate::*;
     let lower = m.to_ascii_lowercase();
-    let code = if lower.contains("table '") && lower.contains("not found")
+    // Delta's writer turns DataFusion's ResourcesExhausted into a text-only error.
+    let code = if lower.contains("resources exhausted") {
+        OUT_OF_MEMORY
+    } else if lower.contains("table '") && lower.contains("not found")
         || lower.starts_with("table not found")
         || lower.contains("no table named")
     {
@@ -343,6 +346,15 @@ mod tests {
         let e = classify_message("table 'aloe.public.nope' not found");
         assert_eq!(e.code, sqlstate::UNDEFINED_TABLE);
         assert_eq!(e.message, "relation \"nope\" does not exist");
+    }
+
+    #[test]
+    fn memory_exhausted_inside_the_delta_writer_is_out_of_memory() {
+        let e = classify_message(
+            "Generic DeltaTable error: Not enough memory to continue external sort. caused by\n\
+             Resources exhausted: Failed to allocate additional 2.2 GB for ExternalSorter[0]",
+        );
+        assert_eq!(e.code, sqlstate::OUT_OF_MEMORY);
     }
 
     #[test]
