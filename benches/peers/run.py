@@ -510,9 +510,14 @@ def main():
         silver = copy_silver(aloe, pg, duck, work)
         models = gold_models()
 
+        failed = results.setdefault("failed", {})
         for e in (aloe, pg, duck):
-            e.rebuild(models)  # warm-up, and PostgreSQL's and DuckDB's gold tables
-        if "a" in only:
+            try:
+                e.rebuild(models)  # warm-up, and PostgreSQL's and DuckDB's gold tables
+            except Exception as ex:  # noqa: BLE001 - the others' figures are still worth having
+                log(f"(a) warm-up failed on {e.name}: {ex}")
+                failed[f"(a) {e.name}"] = str(ex)
+        if "a" in only and not failed:
             log("(a) gold rebuild")
             times = {e.name: [] for e in (aloe, pg, duck)}
             for _ in range(args.repeats):
@@ -588,7 +593,7 @@ def main():
                 ingest(args, aloe, pg, duck, silver, work, fig)
             except Exception as ex:  # noqa: BLE001 - keep (a) to (d), say what failed
                 log(f"(e) failed: {ex}")
-                results["failed"] = f"(e): {ex}"
+                failed["(e)"] = str(ex)
     finally:
         for e in (aloe, pg, duck):
             if e is not None:
@@ -642,6 +647,9 @@ def table(results):
         row(f"(e) generating {f['generate_rows']:,} rows (a week)", g["aloe"], g["postgres"], g["duckdb"], True, "rows/s")
     lines.append("")
     lines.append("Ratios above 1 mean Aloe is faster; below 1, the peer is.")
+    for what, error in results.get("failed", {}).items():
+        lines.append("")
+        lines.append(f"Failed, {what}: {error}")
     if "kafka_events_per_s" in f:
         k = f["kafka_events_per_s"]
         lines.append("")
