@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -143,13 +144,14 @@ class Aloe:
 
     def __init__(self, binary, work, events_per_day, result_cache=True, large=False):
         self.work = work
+        self.large = large
         limits = [] if result_cache else ["result_cache = 0"]
         if large:
             # Building silver sorts tens of millions of events: with the default (a quarter of
             # the machine) it spills gigabytes to the temp dir, next to 15 GB of bronze.
             limits += ['memory = "18GiB"', 'query_memory = "14GiB"']
         (work / "aloe.toml").write_text(
-            f'data_dir = "data"\nmodels_dir = "{ROOT / "sql"}"\nmetrics = false\n'
+            f'data_dir = "data"\nmodels_dir = "{ROOT / "sql"}"\nmetrics_listen = "127.0.0.1:0"\n'
             f"gen_schema = false\nbuild_missing_models = false\nmax_connections = 200\n"
             f"[auth]\ntrust = true\n"
             + ("[limits]\n" + "\n".join(limits) + "\n" if limits else "")
@@ -162,9 +164,13 @@ class Aloe:
             [binary, "serve", "--listen", "127.0.0.1:0"], cwd=work,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
+        self.metrics = None
         for line in self.proc.stdout:
             if line.startswith("aloe listening on "):
                 self.port = int(line.rsplit(":", 1)[1])
+            elif line.startswith("aloe metrics on "):
+                self.metrics = line.split()[-1]
+            if self.metrics:
                 break
         threading.Thread(target=lambda: [None for _ in self.proc.stdout], daemon=True).start()
         self.dsn = f"host=127.0.0.1 port={self.port} user=aloe dbname=aloe"
@@ -203,10 +209,21 @@ class Aloe:
         with self.connect() as c:
             return c.execute(sql).fetchone()[0]
 
+    def reserved(self):
+        """Bytes the server's memory pool holds now (0 between statements)."""
+        with urllib.request.urlopen(self.metrics) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith("aloe_memory_pool_reserved_bytes "):
+                    return int(float(line.split()[1]))
+        return -1
+
     def rebuild(self, models):
         with self.connect() as c:
             for name, sql in models:
                 c.execute(f"CREATE OR REPLACE TABLE gold.{name} AS {sql}")
+                if self.large:
+                    # What a model leaves reserved, to find why a later one runs out.
+                    log(f"aloe: gold.{name} rebuilt; memory pool holds {self.reserved()} bytes")
 
     def load_csv(self, path, table):
         """Loads a CSV file into a lake table: the file is declared as a bronze table, then
