@@ -343,7 +343,7 @@ PG_TYPES = {
 
 def copy_silver(aloe, pg, duck, work):
     """Copies every silver table from Aloe to PostgreSQL and DuckDB through CSV; returns
-    {table: (column DDL, rows)}."""
+    {table: column DDL}."""
     copied = {}
     with aloe.connect() as a, pg.connect() as p:
         tables = [r[0] for r in a.execute(
@@ -378,7 +378,7 @@ def copy_silver(aloe, pg, duck, work):
             duck.con.execute(f"COPY silver.{t} FROM '{path}' (HEADER true)")
             n = p.execute(f"SELECT count(*) FROM silver.{t}").fetchone()[0]
             log(f"silver.{t}: {n} rows copied")
-            copied[t] = (ddl, n)
+            copied[t] = ddl
             path.unlink()  # one table's file at a time: the large scale's would fill a disk
         p.execute("ANALYZE")
     return copied
@@ -388,7 +388,7 @@ def ingest(args, aloe, pg, duck, silver, work, fig):
     """(e): bulk-loading a week of web events from CSV, generating a week of the business, and
     Kafka to bronze. Each loaded or generated table is dropped after it is timed; a week keeps
     the large scale's files within a disk."""
-    ddl, _ = silver["web_events"]
+    ddl = silver["web_events"]
     path = work / "web_events_week.csv"
     week = f"SELECT * FROM silver.web_events WHERE event_date <= DATE '{WEEK_END}'"
     rows = aloe.count(f"SELECT count(*) FROM ({week}) AS w")

@@ -429,6 +429,12 @@ async fn memo_view(c: &tokio_postgres::Client) -> MemoView {
     (row.get(0), row.get(1), row.get(2), row.get(3))
 }
 
+/// How many pg_class rows carry `name`.
+async fn relations_named(c: &tokio_postgres::Client, name: &str) -> i64 {
+    let sql = format!("SELECT count(*) FROM pg_catalog.pg_class WHERE relname = '{name}'");
+    one_i64(c, &sql).await
+}
+
 #[tokio::test]
 async fn catalog_rows_kept_between_queries_follow_every_change_from_any_session() {
     let server = Server::start();
@@ -468,21 +474,11 @@ async fn catalog_rows_kept_between_queries_follow_every_change_from_any_session(
         .batch_execute("DROP TABLE silver.memo")
         .await
         .unwrap();
-    let left = one_i64(
-        &reader,
-        "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'memo'",
-    )
-    .await;
-    assert_eq!(left, 0);
+    assert_eq!(relations_named(&reader, "memo").await, 0);
     // A table registered in memory is listed at once as well.
     writer
         .batch_execute("CREATE TABLE public.memo_too AS SELECT 1 AS id")
         .await
         .unwrap();
-    let listed = one_i64(
-        &reader,
-        "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'memo_too'",
-    )
-    .await;
-    assert_eq!(listed, 1);
+    assert_eq!(relations_named(&reader, "memo_too").await, 1);
 }

@@ -8,7 +8,8 @@
 //! answers exactly what Aloe has. pg_namespace, pg_class, pg_attribute and pg_database carry
 //! Aloe's stable OIDs (see `renumbered.rs`). `pg_index` lists the indexes `CREATE INDEX` recorded and
 //! `pg_description` adds the lake tables' descriptions (see `lake_rows.rs`). `pg_settings` shows the reading session's
-//! own settings (see `pg_settings.rs`).
+//! own settings (see `pg_settings.rs`). Every computed table but pg_settings and
+//! pg_stat_user_tables is kept between queries until the catalog changes (see `memo.rs`).
 
 use std::sync::Arc;
 

@@ -99,7 +99,8 @@ impl ResultCache {
         self.entries.lock().expect("cache lock").1
     }
 
-    /// Forgets everything: a write happened (or may have).
+    /// Records a change in the shared count, which ends every cache keyed by it, and frees
+    /// this cache's entries at once: a write happened (or may have).
     pub fn invalidate(&self) {
         self.changes.record();
         let mut guard = self.entries.lock().expect("cache lock");

@@ -239,7 +239,8 @@ impl Session {
             .idle_timeout_ms(in_transaction)
     }
 
-    /// Empties the result cache: this session wrote to the lake outside a planned write.
+    /// Records a change (cached results, kept catalog rows and prepared plans made before it
+    /// are stale): this session wrote to the lake outside a planned write.
     pub(super) fn invalidate_results(&self) {
         self.result_cache.invalidate();
     }
@@ -1146,7 +1147,7 @@ fn returns_rows(plan: &LogicalPlan) -> bool {
     )
 }
 
-/// Empties the result cache when dropped: after a write, however it ended.
+/// Records a change when dropped (see `invalidate_results`): after a write, however it ended.
 struct Invalidate<'a>(&'a super::result_cache::ResultCache);
 
 impl Drop for Invalidate<'_> {
