@@ -2,17 +2,26 @@
 //! greedy query spills or fails alone while the others go on.
 
 use std::fmt;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::memory_pool::{
-    FairSpillPool, MemoryConsumer, MemoryLimit, MemoryPool, MemoryReservation,
+    FairSpillPool, MemoryConsumer, MemoryLimit, MemoryPool, MemoryReservation, TrackConsumersPool,
 };
 
+/// How many of the biggest holders a "resources exhausted" error names.
+const NAMED_CONSUMERS: NonZeroUsize = NonZeroUsize::new(5).unwrap();
+
 /// The pool all queries share: spilling operators get fair shares of what the others leave.
+/// It keeps track of who holds what so that running out names the biggest holders, which is
+/// what a user needs to tell one greedy operator from many small ones.
 pub fn shared_pool(bytes: usize) -> Arc<dyn MemoryPool> {
-    Arc::new(FairSpillPool::new(bytes))
+    Arc::new(TrackConsumersPool::new(
+        FairSpillPool::new(bytes),
+        NAMED_CONSUMERS,
+    ))
 }
 
 /// Memory of this machine, or of its container (cgroup v2 `memory.max`) when that is smaller.
@@ -140,6 +149,18 @@ mod tests {
         drop(ra);
         assert_eq!(shared.reserved(), 400);
         assert_eq!(a.reserved(), 0);
+    }
+
+    #[test]
+    fn running_out_of_the_shared_pool_names_the_biggest_holders() {
+        let shared = shared_pool(1000);
+        let join = MemoryConsumer::new("HashJoinInput").register(&shared);
+        join.try_grow(900).unwrap();
+        let sort = MemoryConsumer::new("ExternalSorter")
+            .with_can_spill(true)
+            .register(&shared);
+        let e = sort.try_grow(200).unwrap_err().to_string();
+        assert!(e.contains("HashJoinInput") && e.contains("900"), "{e}");
     }
 
     #[test]
