@@ -12,6 +12,7 @@ pub mod generate;
 pub mod limits;
 pub mod metrics;
 pub mod models;
+pub mod plan;
 pub mod serve;
 pub mod system;
 pub mod wire;

@@ -133,6 +133,8 @@ impl Session {
                 // Delta writes plan nodes of their own (row counters) that only its planner
                 // knows; it falls back to DataFusion's planner for everything else.
                 .with_query_planner(aloe_connectors::lake::delta::planner())
+                // After DataFusion's rules: joins' outputs stop pinning their build sides.
+                .with_physical_optimizer_rule(Arc::new(crate::plan::compact_views::CompactViews))
                 .build();
         }
         let session = Self {

@@ -1,0 +1,3 @@
+//! Aloe's own physical plan rules, run after DataFusion's.
+
+pub mod compact_views;
