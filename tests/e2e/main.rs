@@ -16,6 +16,7 @@ mod grafana;
 mod harness;
 mod incremental;
 mod jdbc;
+mod join_order;
 mod kafka;
 mod lake;
 mod lake_s3;

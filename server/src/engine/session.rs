@@ -112,7 +112,9 @@ impl Session {
             .with_default_catalog_and_schema(&engine.database, "public")
             .with_create_default_catalog_and_schema(false)
             // Aloe serves its own information_schema with PostgreSQL's columns (catalog/).
-            .with_information_schema(false);
+            .with_information_schema(false)
+            // Join sides are chosen with plan/statistics.rs's estimates (see there why).
+            .set_bool("datafusion.optimizer.use_statistics_registry", true);
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(runtime)
@@ -133,6 +135,7 @@ impl Session {
                 // Delta writes plan nodes of their own (row counters) that only its planner
                 // knows; it falls back to DataFusion's planner for everything else.
                 .with_query_planner(aloe_connectors::lake::delta::planner())
+                .with_statistics_registry(crate::plan::statistics::registry())
                 // After DataFusion's rules: joins' outputs stop pinning their build sides.
                 .with_physical_optimizer_rule(Arc::new(crate::plan::compact_views::CompactViews))
                 .build();

@@ -1,0 +1,190 @@
+//! Row estimates for join ordering.
+//!
+//! DataFusion puts the side it believes smaller on a hash join's build side. Lake tables
+//! carry row counts and per-column min/max and null counts but no distinct counts, and
+//! DataFusion's own estimates then keep an aggregate's input row count as its output: a
+//! `GROUP BY order_id` over 52 M web events was taken for 52 M rows although `order_id` spans
+//! 118,658 values, and the 19 M-row sessions table became the build side (5 GB, 3 s) of a
+//! join whose other side had 104,000 rows. DataFusion's statistics registry propagates
+//! distinct counts through filters, aggregates and joins; `LakeStatistics` feeds it the one
+//! thing the lake knows: an integer column has at most `max - min + 1` distinct values.
+//! For a join key nobody knows the distinct count of, it assumes a key/foreign-key join
+//! (the output about the size of the bigger side) instead of the registry's cross product.
+
+use std::sync::Arc;
+
+use datafusion::common::stats::Precision;
+use datafusion::common::{ScalarValue, Statistics};
+use datafusion::error::Result;
+use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::joins::HashJoinExec;
+use datafusion::physical_plan::operator_statistics::{
+    ExtendedStatistics, StatisticsProvider, StatisticsRegistry, StatisticsResult,
+};
+
+/// The registry Aloe's sessions plan joins with.
+pub fn registry() -> StatisticsRegistry {
+    StatisticsRegistry::with_providers(vec![Arc::new(LakeStatistics::default())])
+}
+
+/// DataFusion's providers, with distinct counts of integer columns filled in from their
+/// ranges and key/foreign-key estimates for joins on keys of unknown distinct count.
+#[derive(Debug)]
+pub struct LakeStatistics {
+    chain: Vec<Arc<dyn StatisticsProvider>>,
+}
+
+impl Default for LakeStatistics {
+    fn default() -> Self {
+        Self {
+            chain: StatisticsRegistry::default_with_builtin_providers()
+                .providers()
+                .to_vec(),
+        }
+    }
+}
+
+impl StatisticsProvider for LakeStatistics {
+    fn compute_statistics(
+        &self,
+        plan: &dyn ExecutionPlan,
+        child_stats: &[ExtendedStatistics],
+    ) -> Result<StatisticsResult> {
+        let patched;
+        let children = match plan.downcast_ref::<HashJoinExec>() {
+            Some(join) if child_stats.len() == 2 => {
+                patched = assume_key_ndv(join, child_stats);
+                &patched[..]
+            }
+            _ => child_stats,
+        };
+        for provider in &self.chain {
+            if let StatisticsResult::Computed(stats) =
+                provider.compute_statistics(plan, children)?
+            {
+                let mut base = stats.base().clone();
+                fill_integer_ndv(&mut base);
+                let mut out = ExtendedStatistics::new(base);
+                out.merge_extensions(&stats);
+                return Ok(StatisticsResult::Computed(out));
+            }
+        }
+        Ok(StatisticsResult::Delegate)
+    }
+}
+
+/// Gives every integer column without a distinct count one from its range, capped by the
+/// non-null rows.
+fn fill_integer_ndv(stats: &mut Statistics) {
+    let Some(&rows) = stats.num_rows.get_value() else {
+        return;
+    };
+    for column in &mut stats.column_statistics {
+        if column.distinct_count.get_value().is_some() {
+            continue;
+        }
+        let (Some(min), Some(max)) = (
+            column.min_value.get_value().and_then(as_i128),
+            column.max_value.get_value().and_then(as_i128),
+        ) else {
+            continue;
+        };
+        if max < min {
+            continue;
+        }
+        let nulls = column.null_count.get_value().copied().unwrap_or(0);
+        let range = usize::try_from(max - min + 1).unwrap_or(usize::MAX);
+        column.distinct_count = Precision::Inexact(range.min(rows.saturating_sub(nulls)).max(1));
+    }
+}
+
+fn as_i128(value: &ScalarValue) -> Option<i128> {
+    Some(match value {
+        ScalarValue::Int8(Some(v)) => *v as i128,
+        ScalarValue::Int16(Some(v)) => *v as i128,
+        ScalarValue::Int32(Some(v)) => *v as i128,
+        ScalarValue::Int64(Some(v)) => *v as i128,
+        ScalarValue::UInt8(Some(v)) => *v as i128,
+        ScalarValue::UInt16(Some(v)) => *v as i128,
+        ScalarValue::UInt32(Some(v)) => *v as i128,
+        ScalarValue::UInt64(Some(v)) => *v as i128,
+        ScalarValue::Date32(Some(v)) => *v as i128,
+        _ => return None,
+    })
+}
+
+/// The join's inputs with a distinct count for every key column that has none: the smaller
+/// side's row count, so that a join on keys nobody counted comes out about as big as its
+/// bigger side.
+fn assume_key_ndv(join: &HashJoinExec, children: &[ExtendedStatistics]) -> Vec<ExtendedStatistics> {
+    let rows = |s: &ExtendedStatistics| s.base().num_rows.get_value().copied();
+    let (Some(left_rows), Some(right_rows)) = (rows(&children[0]), rows(&children[1])) else {
+        return children.to_vec();
+    };
+    let assumed = left_rows.min(right_rows).max(1);
+    let mut left = children[0].base().clone();
+    let mut right = children[1].base().clone();
+    for (l, r) in join.on() {
+        for (key, stats) in [(l, &mut left), (r, &mut right)] {
+            if let Some(column) = key
+                .downcast_ref::<Column>()
+                .and_then(|c| stats.column_statistics.get_mut(c.index()))
+                && column.distinct_count.get_value().is_none()
+            {
+                column.distinct_count = Precision::Inexact(assumed);
+            }
+        }
+    }
+    vec![
+        ExtendedStatistics::new(left),
+        ExtendedStatistics::new(right),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::common::ColumnStatistics;
+
+    #[test]
+    fn an_integer_column_has_at_most_its_range_of_distinct_values() {
+        let mut stats = Statistics {
+            num_rows: Precision::Exact(52_000_000),
+            total_byte_size: Precision::Absent,
+            column_statistics: vec![
+                ColumnStatistics {
+                    min_value: Precision::Inexact(ScalarValue::Int64(Some(1))),
+                    max_value: Precision::Inexact(ScalarValue::Int64(Some(118_658))),
+                    null_count: Precision::Inexact(51_000_000),
+                    ..Default::default()
+                },
+                ColumnStatistics {
+                    min_value: Precision::Exact(ScalarValue::Int32(Some(5))),
+                    max_value: Precision::Exact(ScalarValue::Int32(Some(5_000_000))),
+                    null_count: Precision::Exact(51_999_990),
+                    ..Default::default()
+                },
+                ColumnStatistics {
+                    min_value: Precision::Exact(ScalarValue::from("a")),
+                    max_value: Precision::Exact(ScalarValue::from("z")),
+                    ..Default::default()
+                },
+            ],
+        };
+        fill_integer_ndv(&mut stats);
+        let ndv: Vec<_> = stats
+            .column_statistics
+            .iter()
+            .map(|c| c.distinct_count)
+            .collect();
+        assert_eq!(
+            ndv,
+            vec![
+                Precision::Inexact(118_658),
+                Precision::Inexact(10),
+                Precision::Absent
+            ]
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! Join order: a hash join builds on the side that is really smaller, also when that side is
+//! an aggregate over a big table (plan/statistics.rs).
+
+use std::path::Path;
+
+use crate::harness::{Server, aloe, one_i64};
+
+/// The `build_input_rows` of the hash join on `key` in an `EXPLAIN ANALYZE` of `sql`.
+async fn build_rows(c: &tokio_postgres::Client, sql: &str, key: &str) -> u64 {
+    let plan: String = c
+        .query(&format!("EXPLAIN ANALYZE {sql}"), &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(1))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let join = plan
+        .lines()
+        .find(|l| l.contains("HashJoinExec") && l.contains(&format!("on=[({key}@")))
+        .unwrap_or_else(|| panic!("a hash join on {key}:\n{plan}"));
+    let figure = join
+        .split("build_input_rows=")
+        .nth(1)
+        .and_then(|s| s.split([',', ']']).next())
+        .unwrap_or_else(|| panic!("build_input_rows in {join}"))
+        .trim();
+    // DataFusion writes counts as 2000, 2.00 K or 1.5 M.
+    let (number, scale) = match figure.split_once(' ') {
+        Some((n, "K")) => (n, 1e3),
+        Some((n, "M")) => (n, 1e6),
+        _ => (figure, 1.0),
+    };
+    (number
+        .parse::<f64>()
+        .unwrap_or_else(|_| panic!("a count: {figure}"))
+        * scale)
+        .round() as u64
+}
+
+/// The SQL of a model in `sql/`, without its header.
+fn model_sql(path: &str) -> String {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../sql")
+            .join(path),
+    )
+    .expect("the model");
+    let body = match text.trim_start().strip_prefix("/*") {
+        Some(rest) => &rest[rest.find("*/").expect("the header's end") + 2..],
+        None => &text,
+    };
+    body.trim().trim_end_matches(';').to_owned()
+}
+
+#[tokio::test]
+async fn order_attribution_builds_its_session_join_on_the_orders_not_the_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sql")
+        .canonicalize()
+        .unwrap();
+    std::fs::write(
+        dir.path().join("aloe.toml"),
+        format!(
+            "models_dir = \"{}\"\n[generate]\nstart_date = 2025-01-01\nend_date = 2025-01-14\n\
+             events_per_day = 5000\n[auth]\ntrust = true\n",
+            models.display()
+        ),
+    )
+    .unwrap();
+    for step in [&["generate", "all"][..], &["run"][..]] {
+        let out = aloe(dir.path(), step);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let server = Server::start_in(dir.path(), &[], &[]);
+    let c = server.connect().await;
+    let orders = one_i64(&c, "SELECT count(*) FROM silver.orders").await;
+    let sessions = one_i64(
+        &c,
+        "SELECT count(*) FROM silver.sessions WHERE NOT is_direct",
+    )
+    .await;
+    assert!(
+        sessions > 20 * orders,
+        "{sessions} sessions, {orders} orders"
+    );
+    // The purchases side is an aggregate over every web event, which DataFusion alone takes
+    // for as many rows as there are events; its groups are bounded by the range of order_id.
+    let sql = model_sql("gold/order_attribution.sql");
+    let built = build_rows(&c, &sql, "anonymous_id").await;
+    assert!(
+        built <= orders as u64,
+        "built on {built} rows, {orders} orders"
+    );
+    c.batch_execute("SET datafusion.optimizer.use_statistics_registry = false")
+        .await
+        .unwrap();
+    let built = build_rows(&c, &sql, "anonymous_id").await;
+    assert!(
+        built > orders as u64,
+        "DataFusion alone builds on the sessions: {built}"
+    );
+}
