@@ -16,6 +16,7 @@ figure is the median of --repeats runs. Run it through benches/peers/run.sh.
 """
 
 import argparse
+import copy
 import json
 import os
 import re
@@ -496,8 +497,9 @@ def stream_rows(port, user, db, sql):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--aloe", default=str(ROOT / "target/release/aloe"), help="the aloe binary")
-    ap.add_argument("--scale", choices=SCALES, default="small",
-                    help="small: 5,000 events a day (the seed's default); large: 100 times more")
+    ap.add_argument("--scale", choices=[*SCALES, "both"], default="small",
+                    help="small: 5,000 events a day (the seed's default); large: 100 times more; "
+                         "both: small, then large, in one run")
     ap.add_argument("--events-per-day", type=int, help="override the scale's events a day (for a quick try)")
     ap.add_argument("--repeats", type=int, default=3, help="runs per figure; the median is kept")
     ap.add_argument("--seconds", type=int, default=10, help="length of each pgbench run")
@@ -510,18 +512,36 @@ def main():
                     help="the workloads to run, e.g. 'c' or 'ab' (default: all of abcde)")
     ap.add_argument("--out", default="benches/peers/results.json")
     args = ap.parse_args()
-    only = set(args.only)
+    if args.scale != "both":
+        results = run_scale(args, args.scale)
+        Path(args.out).write_text(json.dumps(results, indent=2))
+        print(table(results))
+        return
+    # Both scales, one after the other on fresh lakes and clusters; Kafka's figure does not
+    # depend on the scale and is measured once, with the small one.
+    both = {"small": run_scale(args, "small")}
+    large = copy.copy(args)
+    large.kafka_events = 0
+    both["large"] = run_scale(large, "large")
+    Path(args.out).write_text(json.dumps(both, indent=2))
+    print(table(both["small"]) + "\n\n" + table(both["large"]))
 
+
+def run_scale(args, scale):
+    """Generates the business at `scale`, loads it into the three engines and runs the
+    workloads; returns the figures."""
+    only = set(args.only)
     work = Path(tempfile.mkdtemp(prefix="aloe-peers-"))
     os.chmod(work, 0o755)
-    events = args.events_per_day or SCALES[args.scale]
-    results = {"scale": args.scale, "events_per_day": events,
+    # --events-per-day changes the large scale's rate when both run (the small one is fixed).
+    events = (args.events_per_day if args.scale == scale or scale == "large" else None) or SCALES[scale]
+    results = {"scale": scale, "events_per_day": events,
                "result_cache": not args.no_result_cache, "rows": args.rows, "figures": {}}
     fig = results["figures"]
     aloe = pg = duck = None
     try:
         aloe = Aloe(str(Path(args.aloe).resolve()), work, events, not args.no_result_cache,
-                    args.scale == "large")
+                    scale == "large")
         pg = Postgres(work)
         duck = DuckDb(work)
         silver = copy_silver(aloe, pg, duck, work)
@@ -623,9 +643,7 @@ def main():
                 except Exception as ex:  # noqa: BLE001 - keep stopping the others
                     log(f"stopping {e.name}: {ex}")
         shutil.rmtree(work, ignore_errors=True)
-
-    Path(args.out).write_text(json.dumps(results, indent=2))
-    print(table(results))
+    return results
 
 
 def table(results):

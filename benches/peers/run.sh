@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Aloe against PostgreSQL 15 and DuckDB on the same data, in one run (see BENCHMARKS.md).
-# Usage: benches/peers/run.sh [--scale small|large] [--repeats N] [--seconds N] ...
+# Usage: benches/peers/run.sh [--scale small|large|both] [--repeats N] [--seconds N] ...
 # Installs what it needs (Debian's PostgreSQL 15 and pgbench, DuckDB and psycopg from PyPI),
 # builds Aloe in release, and prints the table with Aloe's ratios to each peer. Run as root
 # (the throwaway PostgreSQL cluster runs as the postgres user).
