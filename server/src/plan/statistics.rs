@@ -5,7 +5,7 @@
 //! DataFusion's own estimates then keep an aggregate's input row count as its output: a
 //! `GROUP BY order_id` over 52 M web events was taken for 52 M rows although `order_id` spans
 //! 118,658 values, and the 19 M-row sessions table became the build side (5 GB, 3 s) of a
-//! join whose other side had 104,000 rows. DataFusion's statistics registry propagates
+//! join whose other side had 118,658 rows. DataFusion's statistics registry propagates
 //! distinct counts through filters, aggregates and joins; `LakeStatistics` feeds it the one
 //! thing the lake knows: an integer column has at most `max - min + 1` distinct values.
 //! For a join key nobody knows the distinct count of, it assumes a key/foreign-key join
