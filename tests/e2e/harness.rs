@@ -256,3 +256,34 @@ pub fn promtool_check(text: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The plan `EXPLAIN ANALYZE sql` prints, one operator per line.
+pub async fn explain_analyze(c: &Client, sql: &str) -> String {
+    c.query(&format!("EXPLAIN ANALYZE {sql}"), &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(1))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The count `metric` shows on a line of `EXPLAIN ANALYZE` (DataFusion writes 2000, 2.00 K or
+/// 1.5 M).
+pub fn plan_count(line: &str, metric: &str) -> u64 {
+    let figure = line
+        .split(&format!("{metric}="))
+        .nth(1)
+        .and_then(|s| s.split([',', ']']).next())
+        .unwrap_or_else(|| panic!("{metric} in {line}"))
+        .trim();
+    let (number, scale) = match figure.split_once(' ') {
+        Some((n, "K")) => (n, 1e3),
+        Some((n, "M")) => (n, 1e6),
+        _ => (figure, 1.0),
+    };
+    let n: f64 = number
+        .parse()
+        .unwrap_or_else(|_| panic!("a count for {metric}: {figure}"));
+    (n * scale).round() as u64
+}

@@ -3,39 +3,16 @@
 
 use std::path::Path;
 
-use crate::harness::{Server, aloe, one_i64};
+use crate::harness::{Server, aloe, explain_analyze, one_i64, plan_count};
 
 /// The `build_input_rows` of the hash join on `key` in an `EXPLAIN ANALYZE` of `sql`.
 async fn build_rows(c: &tokio_postgres::Client, sql: &str, key: &str) -> u64 {
-    let plan: String = c
-        .query(&format!("EXPLAIN ANALYZE {sql}"), &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<_, String>(1))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let plan = explain_analyze(c, sql).await;
     let join = plan
         .lines()
         .find(|l| l.contains("HashJoinExec") && l.contains(&format!("on=[({key}@")))
         .unwrap_or_else(|| panic!("a hash join on {key}:\n{plan}"));
-    let figure = join
-        .split("build_input_rows=")
-        .nth(1)
-        .and_then(|s| s.split([',', ']']).next())
-        .unwrap_or_else(|| panic!("build_input_rows in {join}"))
-        .trim();
-    // DataFusion writes counts as 2000, 2.00 K or 1.5 M.
-    let (number, scale) = match figure.split_once(' ') {
-        Some((n, "K")) => (n, 1e3),
-        Some((n, "M")) => (n, 1e6),
-        _ => (figure, 1.0),
-    };
-    (number
-        .parse::<f64>()
-        .unwrap_or_else(|_| panic!("a count: {figure}"))
-        * scale)
-        .round() as u64
+    plan_count(join, "build_input_rows")
 }
 
 /// The SQL of a model in `sql/`, without its header.

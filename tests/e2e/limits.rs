@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::harness::{Server, one_i64, sqlstate};
+use crate::harness::{Server, explain_analyze, one_i64, plan_count, sqlstate};
 use crate::raw::{Raw, column, cstr};
 
 fn capped_memory() -> Server {
@@ -78,49 +78,19 @@ async fn a_sort_over_the_cap_spills_to_disk_and_finishes() {
     let c = server.connect().await;
     let sql = "SELECT max(rn)::bigint FROM (SELECT row_number() OVER (ORDER BY x DESC) AS rn \
                FROM generate_series(1, 20000000) t(x)) s";
-    let plan: Vec<String> = c
-        .query(&format!("EXPLAIN ANALYZE {sql}"), &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<_, String>(1))
-        .collect();
-    let sort = plan
-        .iter()
-        .flat_map(|p| p.lines())
-        .find(|l| l.trim_start().starts_with("SortExec"))
-        .expect("a sort in the plan")
-        .to_owned();
-    let spills: u64 = sort
-        .split("spill_count=")
-        .nth(1)
-        .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|n| n.parse().ok())
-        .expect("spill_count in the sort's metrics");
-    assert!(spills > 0, "the sort did not spill: {sort}");
+    let spills = sort_spills(&c, sql).await;
+    assert!(spills > 0, "the sort did not spill");
     assert_eq!(one_i64(&c, sql).await, 20_000_000);
 }
 
 /// The spill count of the first `SortExec` in an `EXPLAIN ANALYZE` of `sql`.
 async fn sort_spills(c: &tokio_postgres::Client, sql: &str) -> u64 {
-    let plan: Vec<String> = c
-        .query(&format!("EXPLAIN ANALYZE {sql}"), &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<_, String>(1))
-        .collect();
+    let plan = explain_analyze(c, sql).await;
     let sort = plan
-        .iter()
-        .flat_map(|p| p.lines())
+        .lines()
         .find(|l| l.trim_start().starts_with("SortExec"))
-        .expect("a sort in the plan")
-        .to_owned();
-    sort.split("spill_count=")
-        .nth(1)
-        .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("spill_count in the sort's metrics: {sort}"))
+        .unwrap_or_else(|| panic!("a sort in the plan:\n{plan}"));
+    plan_count(sort, "spill_count")
 }
 
 #[tokio::test]
