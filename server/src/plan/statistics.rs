@@ -60,15 +60,22 @@ impl StatisticsProvider for LakeStatistics {
             _ => child_stats,
         };
         for provider in &self.chain {
-            if let StatisticsResult::Computed(stats) =
-                provider.compute_statistics(plan, children)?
-            {
-                let mut base = stats.base().clone();
-                fill_integer_ndv(&mut base);
-                let mut out = ExtendedStatistics::new(base);
-                out.merge_extensions(&stats);
-                return Ok(StatisticsResult::Computed(out));
-            }
+            // An estimate is advice: a provider that cannot make one must not fail the query,
+            // so its error hands the node to the plan's own statistics.
+            let stats = match provider.compute_statistics(plan, children) {
+                Ok(StatisticsResult::Computed(stats)) => stats,
+                Ok(StatisticsResult::Delegate) => continue,
+                Err(e) => {
+                    let node = plan.name();
+                    tracing::debug!(node, error = %e, "no estimate from the statistics registry");
+                    return Ok(StatisticsResult::Delegate);
+                }
+            };
+            let mut base = stats.base().clone();
+            fill_integer_ndv(&mut base);
+            let mut out = ExtendedStatistics::new(base);
+            out.merge_extensions(&stats);
+            return Ok(StatisticsResult::Computed(out));
         }
         Ok(StatisticsResult::Delegate)
     }
@@ -146,6 +153,44 @@ fn assume_key_ndv(join: &HashJoinExec, children: &[ExtendedStatistics]) -> Vec<E
 mod tests {
     use super::*;
     use datafusion::common::ColumnStatistics;
+
+    #[derive(Debug)]
+    struct Failing;
+
+    impl StatisticsProvider for Failing {
+        fn compute_statistics(
+            &self,
+            _plan: &dyn ExecutionPlan,
+            _child_stats: &[ExtendedStatistics],
+        ) -> Result<StatisticsResult> {
+            Err(datafusion::error::DataFusionError::Internal(
+                "no estimate".into(),
+            ))
+        }
+    }
+
+    #[test]
+    fn a_provider_that_fails_leaves_the_node_to_its_own_statistics() {
+        use datafusion::arrow::datatypes::{DataType, Field, Schema};
+        use datafusion::physical_plan::empty::EmptyExec;
+        let plan = EmptyExec::new(Arc::new(Schema::new(vec![Field::new(
+            "x",
+            DataType::Int64,
+            true,
+        )])));
+        let stats = LakeStatistics {
+            chain: vec![Arc::new(Failing)],
+        };
+        assert!(matches!(
+            stats.compute_statistics(&plan, &[]),
+            Ok(StatisticsResult::Delegate)
+        ));
+        let registry = StatisticsRegistry::with_providers(vec![Arc::new(stats)]);
+        assert!(
+            registry.compute(&plan).is_ok(),
+            "the plan's own statistics answer"
+        );
+    }
 
     #[test]
     fn an_integer_column_has_at_most_its_range_of_distinct_values() {
