@@ -165,13 +165,13 @@ class Aloe:
             [binary, "serve", "--listen", "127.0.0.1:0"], cwd=work,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
-        self.metrics = None
+        self.port = self.metrics = None
         for line in self.proc.stdout:
             if line.startswith("aloe listening on "):
                 self.port = int(line.rsplit(":", 1)[1])
             elif line.startswith("aloe metrics on "):
                 self.metrics = line.split()[-1]
-            if self.metrics:
+            if self.port and self.metrics:  # whichever line comes first
                 break
         threading.Thread(target=lambda: [None for _ in self.proc.stdout], daemon=True).start()
         self.dsn = f"host=127.0.0.1 port={self.port} user=aloe dbname=aloe"

@@ -13,9 +13,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use arrow::buffer::Buffer;
-use arrow::datatypes::DataType;
+use arrow::array::{Array, ArrayRef, AsArray, GenericByteViewArray, RecordBatch};
+use arrow::datatypes::{ByteViewType, DataType};
 use datafusion::common::Statistics;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
@@ -177,23 +176,15 @@ impl ExecutionPlan for CompactViewsExec {
 }
 
 /// `batch` with every sparse view column copied into tight buffers.
-pub fn compact(batch: RecordBatch) -> Result<RecordBatch> {
+fn compact(batch: RecordBatch) -> Result<RecordBatch> {
     let mut changed = false;
     let columns: Vec<ArrayRef> = batch
         .columns()
         .iter()
         .map(|column| {
-            let compacted: Option<ArrayRef> = match column.data_type() {
-                DataType::Utf8View => {
-                    let a = column.as_string_view();
-                    sparse(a.data_buffers(), a.total_buffer_bytes_used())
-                        .then(|| Arc::new(a.gc()) as ArrayRef)
-                }
-                DataType::BinaryView => {
-                    let a = column.as_binary_view();
-                    sparse(a.data_buffers(), a.total_buffer_bytes_used())
-                        .then(|| Arc::new(a.gc()) as ArrayRef)
-                }
+            let compacted = match column.data_type() {
+                DataType::Utf8View => compact_views(column.as_string_view()),
+                DataType::BinaryView => compact_views(column.as_binary_view()),
                 _ => None,
             };
             changed |= compacted.is_some();
@@ -206,9 +197,12 @@ pub fn compact(batch: RecordBatch) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(batch.schema(), columns)?)
 }
 
-fn sparse(buffers: &[Buffer], used: usize) -> bool {
-    let held: usize = buffers.iter().map(|b| b.capacity()).sum();
-    held >= MIN_HELD_BYTES && held > used.saturating_mul(SPARSE_RATIO)
+/// A tight copy of `array` when it uses a small share of the buffers it holds.
+fn compact_views<T: ByteViewType + ?Sized>(array: &GenericByteViewArray<T>) -> Option<ArrayRef> {
+    let held: usize = array.data_buffers().iter().map(|b| b.capacity()).sum();
+    let sparse = held >= MIN_HELD_BYTES
+        && held > array.total_buffer_bytes_used().saturating_mul(SPARSE_RATIO);
+    sparse.then(|| Arc::new(array.gc()) as ArrayRef)
 }
 
 #[cfg(test)]
@@ -242,31 +236,27 @@ mod tests {
         assert_eq!(after, before, "the values are the same");
     }
 
+    /// Whether the first data buffers of two one-column batches are the same memory.
+    fn same_buffer(x: &RecordBatch, y: &RecordBatch) -> bool {
+        let (a, b) = (x.column(0).as_string_view(), y.column(0).as_string_view());
+        a.data_buffers()[0].ptr_eq(&b.data_buffers()[0])
+    }
+
     #[test]
     fn dense_and_small_batches_pass_through_untouched() {
         let dense = batch(Arc::new(StringViewArray::from_iter_values(
             (0..100_000).map(|i| format!("session-{i:08}-with-a-long-tail")),
         )));
-        let out = compact(dense.clone()).unwrap();
-        let (a, b) = (
-            dense.column(0).as_string_view(),
-            out.column(0).as_string_view(),
-        );
         assert!(
-            a.data_buffers()[0].ptr_eq(&b.data_buffers()[0]),
+            same_buffer(&dense, &compact(dense.clone()).unwrap()),
             "not copied"
         );
 
         let small =
             StringViewArray::from_iter_values((0..100).map(|i| format!("a-long-value-{i:04}")));
         let one = batch(take(&small, &arrow::array::UInt32Array::from(vec![1]), None).unwrap());
-        let out = compact(one.clone()).unwrap();
-        let (a, b) = (
-            one.column(0).as_string_view(),
-            out.column(0).as_string_view(),
-        );
         assert!(
-            a.data_buffers()[0].ptr_eq(&b.data_buffers()[0]),
+            same_buffer(&one, &compact(one.clone()).unwrap()),
             "too small to bother"
         );
     }

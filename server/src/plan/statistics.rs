@@ -91,34 +91,30 @@ fn fill_integer_ndv(stats: &mut Statistics) {
         if column.distinct_count.get_value().is_some() {
             continue;
         }
-        let (Some(min), Some(max)) = (
-            column.min_value.get_value().and_then(as_i128),
-            column.max_value.get_value().and_then(as_i128),
-        ) else {
+        let (Some(min), Some(max)) = (column.min_value.get_value(), column.max_value.get_value())
+        else {
             continue;
         };
-        if max < min {
+        let Some(distance) = integer_distance(min, max) else {
             continue;
-        }
+        };
         let nulls = column.null_count.get_value().copied().unwrap_or(0);
-        let range = usize::try_from(max - min + 1).unwrap_or(usize::MAX);
+        let range = usize::try_from(distance).map_or(usize::MAX, |d| d.saturating_add(1));
         column.distinct_count = Precision::Inexact(range.min(rows.saturating_sub(nulls)).max(1));
     }
 }
 
-fn as_i128(value: &ScalarValue) -> Option<i128> {
-    Some(match value {
-        ScalarValue::Int8(Some(v)) => *v as i128,
-        ScalarValue::Int16(Some(v)) => *v as i128,
-        ScalarValue::Int32(Some(v)) => *v as i128,
-        ScalarValue::Int64(Some(v)) => *v as i128,
-        ScalarValue::UInt8(Some(v)) => *v as i128,
-        ScalarValue::UInt16(Some(v)) => *v as i128,
-        ScalarValue::UInt32(Some(v)) => *v as i128,
-        ScalarValue::UInt64(Some(v)) => *v as i128,
-        ScalarValue::Date32(Some(v)) => *v as i128,
-        _ => return None,
-    })
+/// `max - min` for integer (and date) bounds; floats' ranges do not bound distinct values.
+fn integer_distance(min: &ScalarValue, max: &ScalarValue) -> Option<u64> {
+    let as_integer = |v: &ScalarValue| match v {
+        ScalarValue::Date32(days) => ScalarValue::Int32(*days),
+        other => other.clone(),
+    };
+    let (min, max) = (as_integer(min), as_integer(max));
+    if !min.data_type().is_integer() || max < min {
+        return None;
+    }
+    min.distance_u64(&max)
 }
 
 /// The join's inputs with a distinct count for every key column that has none: the smaller
@@ -189,6 +185,52 @@ mod tests {
         assert!(
             registry.compute(&plan).is_ok(),
             "the plan's own statistics answer"
+        );
+    }
+
+    #[test]
+    fn a_join_on_uncounted_keys_is_taken_for_a_key_foreign_key_join() {
+        use datafusion::arrow::datatypes::{DataType, Field, Schema};
+        use datafusion::common::JoinType;
+        use datafusion::physical_plan::empty::EmptyExec;
+        use datafusion::physical_plan::joins::HashJoinExecBuilder;
+        let side = || -> Arc<dyn ExecutionPlan> {
+            Arc::new(EmptyExec::new(Arc::new(Schema::new(vec![Field::new(
+                "k",
+                DataType::Utf8,
+                true,
+            )]))))
+        };
+        let (left, right) = (side(), side());
+        let key = |plan: &Arc<dyn ExecutionPlan>| {
+            Arc::new(Column::new_with_schema("k", &plan.schema()).unwrap())
+                as Arc<dyn datafusion::physical_expr::PhysicalExpr>
+        };
+        let on = vec![(key(&left), key(&right))];
+        let join = HashJoinExecBuilder::new(left.clone(), right, on, JoinType::Inner)
+            .build()
+            .unwrap();
+        let rows = |n| {
+            let mut stats = Statistics::new_unknown(&left.schema());
+            stats.num_rows = Precision::Exact(n);
+            ExtendedStatistics::new(stats)
+        };
+        let children = [rows(1_000_000), rows(1_000)];
+        let estimate = |provider: &dyn StatisticsProvider| match provider
+            .compute_statistics(&join, &children)
+            .unwrap()
+        {
+            StatisticsResult::Computed(s) => s.base().num_rows,
+            StatisticsResult::Delegate => panic!("an estimate"),
+        };
+        assert_eq!(
+            estimate(&LakeStatistics::default()),
+            Precision::Inexact(1_000_000)
+        );
+        // DataFusion's own join provider takes it for a cross product.
+        assert_eq!(
+            estimate(&datafusion::physical_plan::operator_statistics::JoinStatisticsProvider),
+            Precision::Inexact(1_000_000_000)
         );
     }
 
