@@ -7,8 +7,8 @@ use std::path::Path;
 use crate::harness::{Server, aloe, one_i64};
 
 fn models_dir() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../sql")
+    crate::harness::repo()
+        .join("sql")
         .canonicalize()
         .expect("the sql folder")
         .display()
@@ -143,7 +143,7 @@ async fn gold_equals_the_generators_truth() {
         .get(0);
     assert!(uplift > 0.2, "Black Friday uplift {uplift}");
     // The Metabase dashboard's questions all answer with rows.
-    let questions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/metabase");
+    let questions = crate::harness::repo().join("deploy/metabase");
     let mut files: Vec<_> = std::fs::read_dir(&questions)
         .unwrap()
         .map(|e| e.unwrap().path())

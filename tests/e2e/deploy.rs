@@ -2,14 +2,11 @@
 //! accepts the stack's configuration, Grafana's dashboard asks for metrics Aloe exports, and the
 //! Dockerfile builds the binary with the README's command.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .unwrap()
+    crate::harness::repo()
 }
 
 fn succeeds(cmd: &mut Command) {
@@ -51,7 +48,7 @@ fn compose_prometheus_and_aloe_configs_are_valid() {
         config
             .users
             .iter()
-            .any(|u| u.role == aloe_server::auth::Role::Reader)
+            .any(|u| u.role == aloe_engine::privileges::Role::Reader)
     );
 }
 
@@ -65,7 +62,7 @@ fn the_dashboard_asks_for_metrics_aloe_exports() {
     assert!(panels.len() >= 8);
     // Every metric a panel names is declared in Aloe's metrics code.
     let mut declared = String::new();
-    for dir in ["server/src/metrics"] {
+    for dir in ["server/aloe/src/metrics", "server/engine/src/metrics"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             declared += &std::fs::read_to_string(entry.unwrap().path()).unwrap();
         }
@@ -110,7 +107,7 @@ fn the_dockerfile_builds_as_the_readme_says() {
 
 #[test]
 fn the_readme_configuration_and_the_security_examples_load() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = crate::harness::repo();
     let dir = tempfile::tempdir().unwrap();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let block = readme
@@ -133,7 +130,7 @@ fn the_readme_configuration_and_the_security_examples_load() {
     assert!(examples.len() >= 2);
     for example in examples {
         // The examples elide verifiers; a real one stands in.
-        let verifier = aloe_server::auth::scram::Verifier::generate("pw").to_string();
+        let verifier = aloe_wire::auth::scram::Verifier::generate("pw").to_string();
         let text = example.replace("SCRAM-SHA-256$4096:...$...:...", &verifier);
         std::fs::write(&file, text).unwrap();
         aloe_server::config::Config::load(Some(&file), std::iter::empty())

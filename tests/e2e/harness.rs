@@ -287,3 +287,11 @@ pub fn plan_count(line: &str, metric: &str) -> u64 {
         .unwrap_or_else(|_| panic!("a count for {metric}: {figure}"));
     (n * scale).round() as u64
 }
+
+/// The repository's root folder (the e2e suite is declared by `server/aloe`).
+pub fn repo() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the repository root")
+}

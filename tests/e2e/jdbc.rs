@@ -20,17 +20,14 @@ pub(crate) fn run_java_on(class: &str, server: &Server, extra: &[&str]) -> Strin
         "{DRIVER} is missing: ./scripts/test-all installs libpostgresql-jdbc-java"
     );
     let classes = tempfile::tempdir().unwrap();
-    let source = format!(
-        "{}/../tests/clients/{class}.java",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let source = crate::harness::repo().join(format!("tests/clients/{class}.java"));
     let javac = Command::new("javac")
         .args([
             "-d",
             classes.path().to_str().unwrap(),
             "-cp",
             DRIVER,
-            &source,
+            source.to_str().expect("a UTF-8 path"),
         ])
         .output()
         .expect("javac is installed");

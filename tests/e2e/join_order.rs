@@ -1,8 +1,6 @@
 //! Join order: a hash join builds on the side that is really smaller, also when that side is
 //! an aggregate over a big table (plan/statistics.rs).
 
-use std::path::Path;
-
 use crate::harness::{Server, aloe, explain_analyze, one_i64, plan_count};
 
 /// The `build_input_rows` of the hash join on `key` in an `EXPLAIN ANALYZE` of `sql`.
@@ -17,12 +15,8 @@ async fn build_rows(c: &tokio_postgres::Client, sql: &str, key: &str) -> u64 {
 
 /// The SQL of a model in `sql/`, without its header.
 fn model_sql(path: &str) -> String {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../sql")
-            .join(path),
-    )
-    .expect("the model");
+    let text =
+        std::fs::read_to_string(crate::harness::repo().join("sql").join(path)).expect("the model");
     let body = match text.trim_start().strip_prefix("/*") {
         Some(rest) => &rest[rest.find("*/").expect("the header's end") + 2..],
         None => &text,
@@ -33,10 +27,7 @@ fn model_sql(path: &str) -> String {
 #[tokio::test]
 async fn order_attribution_builds_its_session_join_on_the_orders_not_the_sessions() {
     let dir = tempfile::tempdir().unwrap();
-    let models = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../sql")
-        .canonicalize()
-        .unwrap();
+    let models = crate::harness::repo().join("sql").canonicalize().unwrap();
     std::fs::write(
         dir.path().join("aloe.toml"),
         format!(

@@ -53,7 +53,7 @@ impl S3Endpoint {
     }
 
     fn tool(&self, args: &[&str]) -> String {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/clients/s3_tool.py");
+        let script = crate::harness::repo().join("tests/clients/s3_tool.py");
         let out = Command::new(python())
             .arg(script)
             .arg(&self.url)

@@ -10,10 +10,7 @@ use crate::harness::Server;
 fn psycopg_sqlalchemy_and_pandas_work() {
     let server = Server::start();
     let python = crate::harness::python();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/clients/python_clients.py"
-    );
+    let script = crate::harness::repo().join("tests/clients/python_clients.py");
     let out = Command::new(&python)
         .arg(script)
         .arg(server.addr.ip().to_string())

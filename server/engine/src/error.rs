@@ -1,0 +1,379 @@
+//! Engine errors and the SQLSTATE each maps to, so clients can act on the code, not the text.
+
+use datafusion::arrow::error::ArrowError;
+use datafusion::common::SchemaError;
+use datafusion::error::DataFusionError;
+use datafusion::sql::sqlparser::parser::ParserError;
+
+/// SQLSTATE codes Aloe answers with (PostgreSQL's meanings).
+pub mod sqlstate {
+    /// Syntax error.
+    pub const SYNTAX_ERROR: &str = "42601";
+    /// Table or view does not exist.
+    pub const UNDEFINED_TABLE: &str = "42P01";
+    /// Column does not exist.
+    pub const UNDEFINED_COLUMN: &str = "42703";
+    /// Function does not exist.
+    pub const UNDEFINED_FUNCTION: &str = "42883";
+    /// Object (schema, cursor target, ...) does not exist.
+    pub const UNDEFINED_OBJECT: &str = "42704";
+    /// Object already exists.
+    pub const DUPLICATE_OBJECT: &str = "42710";
+    /// Table already exists.
+    pub const DUPLICATE_TABLE: &str = "42P07";
+    /// Text does not parse as the wanted type.
+    pub const INVALID_TEXT_REPRESENTATION: &str = "22P02";
+    /// Division by zero.
+    pub const DIVISION_BY_ZERO: &str = "22012";
+    /// A value does not fit its type.
+    pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
+    /// Datatype mismatch.
+    pub const DATATYPE_MISMATCH: &str = "42804";
+    /// Parameter value not valid.
+    pub const INVALID_PARAMETER_VALUE: &str = "22023";
+    /// Unknown configuration parameter.
+    pub const UNDEFINED_PARAMETER: &str = "42704";
+    /// The query was cancelled by the user or by statement_timeout.
+    pub const QUERY_CANCELED: &str = "57014";
+    /// Feature not supported.
+    pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
+    /// Protocol violation.
+    pub const PROTOCOL_VIOLATION: &str = "08P01";
+    /// Commands after an error inside a transaction block.
+    pub const IN_FAILED_SQL_TRANSACTION: &str = "25P02";
+    /// Statement needs a transaction block.
+    pub const NO_ACTIVE_SQL_TRANSACTION: &str = "25P01";
+    /// Cursor does not exist.
+    pub const INVALID_CURSOR_NAME: &str = "34000";
+    /// Cursor already exists.
+    pub const DUPLICATE_CURSOR: &str = "42P03";
+    /// Memory or another resource ran out.
+    pub const OUT_OF_MEMORY: &str = "53200";
+    /// Insufficient privilege.
+    pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
+    /// Internal error.
+    pub const INTERNAL_ERROR: &str = "XX000";
+    /// 3F000: no such schema.
+    pub const INVALID_SCHEMA_NAME: &str = "3F000";
+    /// F0000: the configuration is wrong.
+    pub const CONFIG_FILE_ERROR: &str = "F0000";
+    /// 58P01: a file named does not exist.
+    pub const UNDEFINED_FILE: &str = "58P01";
+    /// 58030: the storage failed.
+    pub const IO_ERROR: &str = "58030";
+    /// 42809: the object is of the wrong kind (a view where a table is meant).
+    pub const WRONG_OBJECT_TYPE: &str = "42809";
+    /// 25006: a write inside a READ ONLY transaction.
+    pub const READ_ONLY_SQL_TRANSACTION: &str = "25006";
+    /// 3B001: no savepoint of that name.
+    pub const INVALID_SAVEPOINT_SPECIFICATION: &str = "3B001";
+    /// 55000: the object is not in the state the statement needs.
+    pub const OBJECT_NOT_IN_PREREQUISITE_STATE: &str = "55000";
+    /// 55P02: the setting cannot be changed now.
+    pub const CANT_CHANGE_RUNTIME_PARAM: &str = "55P02";
+    /// P0001: a procedure raised an error (a model run that failed).
+    pub const RAISE_EXCEPTION: &str = "P0001";
+    /// 57P01: the server is shutting down.
+    pub const ADMIN_SHUTDOWN: &str = "57P01";
+}
+
+/// An error that reaches the client: a SQLSTATE and a message a person can act on.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct EngineError {
+    /// The five-character SQLSTATE.
+    pub code: &'static str,
+    /// The primary message, PostgreSQL style (lower case, no trailing period).
+    pub message: String,
+}
+
+/// Result of engine calls.
+pub type EngineResult<T> = Result<T, EngineError>;
+
+impl EngineError {
+    /// An error with an explicit SQLSTATE.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 0A000: a feature Aloe does not have, named in the message.
+    pub fn not_supported(message: impl Into<String>) -> Self {
+        Self::new(sqlstate::FEATURE_NOT_SUPPORTED, message)
+    }
+
+    /// 42601: the text is not valid SQL.
+    pub fn syntax(message: impl Into<String>) -> Self {
+        Self::new(sqlstate::SYNTAX_ERROR, message)
+    }
+
+    /// 57014: cancelled by a CancelRequest.
+    pub fn cancelled() -> Self {
+        Self::new(
+            sqlstate::QUERY_CANCELED,
+            "canceling statement due to user request",
+        )
+    }
+
+    /// 57014: cancelled by statement_timeout.
+    pub fn timed_out() -> Self {
+        Self::new(
+            sqlstate::QUERY_CANCELED,
+            "canceling statement due to statement timeout",
+        )
+    }
+}
+
+impl From<ParserError> for EngineError {
+    fn from(e: ParserError) -> Self {
+        let text = match e {
+            ParserError::TokenizerError(s) | ParserError::ParserError(s) => s,
+            ParserError::RecursionLimitExceeded => "statement is nested too deeply".to_owned(),
+        };
+        EngineError::syntax(format!("syntax error: {text}"))
+    }
+}
+
+impl From<DataFusionError> for EngineError {
+    fn from(e: DataFusionError) -> Self {
+        classify(&e)
+    }
+}
+
+impl From<ArrowError> for EngineError {
+    fn from(e: ArrowError) -> Self {
+        classify_arrow(&e)
+    }
+}
+
+fn classify_arrow(e: &ArrowError) -> EngineError {
+    use sqlstate::*;
+    match e {
+        ArrowError::DivideByZero => EngineError::new(DIVISION_BY_ZERO, "division by zero"),
+        ArrowError::CastError(m) | ArrowError::ParseError(m) => {
+            EngineError::new(INVALID_TEXT_REPRESENTATION, m.clone())
+        }
+        ArrowError::ArithmeticOverflow(m) => {
+            EngineError::new(NUMERIC_VALUE_OUT_OF_RANGE, m.clone())
+        }
+        ArrowError::MemoryError(m) => EngineError::new(OUT_OF_MEMORY, m.clone()),
+        ArrowError::ExternalError(inner) => match inner.downcast_ref::<DataFusionError>() {
+            Some(df) => classify(df),
+            None => EngineError::new(INTERNAL_ERROR, inner.to_string()),
+        },
+        other => EngineError::new(INTERNAL_ERROR, other.to_string()),
+    }
+}
+
+/// Maps a DataFusion error to the SQLSTATE PostgreSQL would use for the same mistake.
+///
+/// DataFusion reports most user errors as `Plan` or `Execution` strings, so the finer codes
+/// are recognised from the message; anything unrecognised stays XX000 rather than guessing.
+fn classify(e: &DataFusionError) -> EngineError {
+    use sqlstate::*;
+    let root = e.find_root();
+    match root {
+        DataFusionError::SQL(p, _) => EngineError::from(clone_parser_error(p)),
+        DataFusionError::ArrowError(a, _) => classify_arrow(a),
+        DataFusionError::SchemaError(s, _) => match s.as_ref() {
+            SchemaError::FieldNotFound { field, .. } => EngineError::new(
+                UNDEFINED_COLUMN,
+                format!("column \"{}\" does not exist", field.name()),
+            ),
+            SchemaError::DuplicateQualifiedField { .. }
+            | SchemaError::DuplicateUnqualifiedField { .. } => {
+                EngineError::new(sqlstate::DUPLICATE_OBJECT, root.message().to_string())
+            }
+            _ => EngineError::new(SYNTAX_ERROR, root.message().to_string()),
+        },
+        DataFusionError::NotImplemented(m) => {
+            EngineError::not_supported(format!("not supported: {m}"))
+        }
+        DataFusionError::ResourcesExhausted(m) => {
+            EngineError::new(OUT_OF_MEMORY, format!("out of memory: {m}"))
+        }
+        DataFusionError::External(inner) => {
+            if let Some(engine) = inner.downcast_ref::<EngineError>() {
+                EngineError::new(engine.code, engine.message.clone())
+            } else if let Some(lake) = inner.downcast_ref::<aloe_connectors::lake::LakeError>() {
+                match lake {
+                    aloe_connectors::lake::LakeError::DataFusion(d) => classify(d),
+                    aloe_connectors::lake::LakeError::Delta(d) => classify_foreign(d),
+                    other => EngineError::new(lake_code(other), other.to_string()),
+                }
+            } else if let Some(kafka) = inner.downcast_ref::<aloe_connectors::kafka::KafkaError>() {
+                EngineError::from_kafka(kafka)
+            } else if let Some(arrow) = inner.downcast_ref::<ArrowError>() {
+                classify_arrow(arrow)
+            } else {
+                classify_foreign(inner.as_ref())
+            }
+        }
+        DataFusionError::Plan(m) | DataFusionError::Execution(m) => classify_message(m),
+        other => classify_message(&other.message()),
+    }
+}
+
+/// Errors wrapped by other crates (Delta's writer) still carry DataFusion's or Arrow's error
+/// somewhere down their chain; failing that, the message is all there is to go on.
+fn classify_foreign(inner: &(dyn std::error::Error + 'static)) -> EngineError {
+    let mut source = Some(inner);
+    while let Some(e) = source {
+        if let Some(df) = e.downcast_ref::<DataFusionError>() {
+            return classify(df);
+        }
+        if let Some(arrow) = e.downcast_ref::<ArrowError>() {
+            return classify_arrow(arrow);
+        }
+        source = e.source();
+    }
+    classify_message(&inner.to_string())
+}
+
+fn classify_message(m: &str) -> EngineError {
+    use sqlstate::*;
+    let lower = m.to_ascii_lowercase();
+    // Delta's writer turns DataFusion's ResourcesExhausted into a text-only error.
+    let code = if lower.contains("resources exhausted") {
+        OUT_OF_MEMORY
+    } else if lower.contains("table '") && lower.contains("not found")
+        || lower.starts_with("table not found")
+        || lower.contains("no table named")
+    {
+        UNDEFINED_TABLE
+    } else if lower.contains("invalid function") || lower.contains("function not found") {
+        UNDEFINED_FUNCTION
+    } else if lower.contains("divide by zero") || lower.contains("division by zero") {
+        DIVISION_BY_ZERO
+    } else if lower.contains("cannot cast") || lower.contains("cast error") {
+        INVALID_TEXT_REPRESENTATION
+    } else if lower.contains("already exists") {
+        DUPLICATE_TABLE
+    } else if lower.contains("not supported")
+        || lower.contains("unsupported")
+        || lower.contains("does not support")
+    {
+        FEATURE_NOT_SUPPORTED
+    } else if lower.contains("no field named")
+        || lower.contains("column") && lower.contains("not found")
+    {
+        UNDEFINED_COLUMN
+    } else if lower.contains("overflow") {
+        NUMERIC_VALUE_OUT_OF_RANGE
+    } else if lower.contains("does not match") && lower.contains("type")
+        || lower.contains("coercion")
+        || lower.contains("cannot infer common")
+    {
+        DATATYPE_MISMATCH
+    } else {
+        INTERNAL_ERROR
+    };
+    let message = if code == UNDEFINED_TABLE {
+        undefined_table_message(m)
+    } else {
+        m.to_owned()
+    };
+    EngineError::new(code, message)
+}
+
+/// DataFusion says `table 'aloe.public.x' not found`; PostgreSQL says `relation "x" does not
+/// exist`. Clients and people both know the latter.
+fn undefined_table_message(m: &str) -> String {
+    let name = m
+        .split('\'')
+        .nth(1)
+        .map(|full| full.rsplit('.').next().unwrap_or(full).to_owned());
+    match name {
+        Some(n) => format!("relation \"{n}\" does not exist"),
+        None => m.to_owned(),
+    }
+}
+
+fn clone_parser_error(p: &ParserError) -> ParserError {
+    match p {
+        ParserError::TokenizerError(s) => ParserError::TokenizerError(s.clone()),
+        ParserError::ParserError(s) => ParserError::ParserError(s.clone()),
+        ParserError::RecursionLimitExceeded => ParserError::RecursionLimitExceeded,
+    }
+}
+
+impl From<aloe_connectors::lake::LakeError> for EngineError {
+    fn from(e: aloe_connectors::lake::LakeError) -> Self {
+        match e {
+            aloe_connectors::lake::LakeError::DataFusion(d) => classify(&d),
+            aloe_connectors::lake::LakeError::Delta(d) => classify_foreign(&d),
+            other => EngineError::new(lake_code(&other), other.to_string()),
+        }
+    }
+}
+
+impl From<aloe_connectors::kafka::KafkaError> for EngineError {
+    fn from(e: aloe_connectors::kafka::KafkaError) -> Self {
+        Self::from_kafka(&e)
+    }
+}
+
+impl EngineError {
+    /// A Kafka table's failure with its SQLSTATE.
+    fn from_kafka(e: &aloe_connectors::kafka::KafkaError) -> Self {
+        use aloe_connectors::kafka::KafkaError;
+        let code = match e {
+            KafkaError::Config { .. } => sqlstate::INVALID_PARAMETER_VALUE,
+            KafkaError::NoTopic { .. } => sqlstate::UNDEFINED_TABLE,
+            KafkaError::Decode { .. } => sqlstate::INVALID_TEXT_REPRESENTATION,
+            // The brokers are outside systems; PostgreSQL reports such failures as I/O errors.
+            KafkaError::Client { .. } => sqlstate::IO_ERROR,
+            KafkaError::Lake(l) => return Self::new(lake_code(l), l.to_string()),
+            KafkaError::Arrow(a) => return classify_arrow(a),
+            KafkaError::DataFusion(d) => return classify(d),
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+/// The SQLSTATE of a lake failure.
+fn lake_code(e: &aloe_connectors::lake::LakeError) -> &'static str {
+    use aloe_connectors::lake::LakeError;
+    match e {
+        LakeError::OutsideLake(_) => sqlstate::INSUFFICIENT_PRIVILEGE,
+        LakeError::NoZone(_) => sqlstate::INVALID_SCHEMA_NAME,
+        LakeError::Exists(_) => sqlstate::DUPLICATE_TABLE,
+        LakeError::Missing(_) => sqlstate::UNDEFINED_TABLE,
+        LakeError::Unsupported(_) => sqlstate::FEATURE_NOT_SUPPORTED,
+        LakeError::Config(_) => sqlstate::CONFIG_FILE_ERROR,
+        LakeError::Store(object_store::Error::NotFound { .. }) => sqlstate::UNDEFINED_FILE,
+        LakeError::Store(_) | LakeError::BadFile { .. } => sqlstate::IO_ERROR,
+        LakeError::DataFusion(_) | LakeError::Delta(_) => sqlstate::INTERNAL_ERROR,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undefined_table_is_named_like_postgres() {
+        let e = classify_message("table 'aloe.public.nope' not found");
+        assert_eq!(e.code, sqlstate::UNDEFINED_TABLE);
+        assert_eq!(e.message, "relation \"nope\" does not exist");
+    }
+
+    #[test]
+    fn memory_exhausted_inside_the_delta_writer_is_out_of_memory() {
+        let e = classify_message(
+            "Generic DeltaTable error: Not enough memory to continue external sort. caused by\n\
+             Resources exhausted: Failed to allocate additional 2.2 GB for ExternalSorter[0]",
+        );
+        assert_eq!(e.code, sqlstate::OUT_OF_MEMORY);
+    }
+
+    #[test]
+    fn unknown_messages_stay_internal() {
+        assert_eq!(
+            classify_message("something odd").code,
+            sqlstate::INTERNAL_ERROR
+        );
+    }
+}

@@ -1,0 +1,141 @@
+//! Result column names as PostgreSQL gives them.
+//!
+//! PostgreSQL names an unaliased output column after the column or function it shows
+//! (`count(*)` → `count`, `t.name` → `name`) and `?column?` otherwise, and allows two columns
+//! of one name (`SELECT NULL, NULL`). DataFusion names columns after the whole expression and
+//! refuses duplicates. So top-level unaliased items get PostgreSQL's name as an alias, and a
+//! repeated name gets an invisible suffix that the wire layer removes ([`wire_name`]).
+
+use std::collections::HashMap;
+
+use datafusion::sql::parser::Statement as DFStatement;
+use datafusion::sql::sqlparser::ast::{
+    AccessExpr, Expr, Ident, SelectItem, SetExpr, Statement, Subscript, Value,
+};
+
+/// Marks the start of the uniqueness suffix of a repeated name; a private-use character that
+/// no client writes.
+const SUFFIX_MARK: char = '\u{E000}';
+
+/// The name a client sees for a column Aloe named.
+pub fn wire_name(name: &str) -> &str {
+    name.split(SUFFIX_MARK).next().unwrap_or(name)
+}
+
+/// PostgreSQL's name for an unaliased output expression.
+pub fn pg_name(e: &Expr) -> String {
+    match e {
+        Expr::Identifier(i) => i.value.clone(),
+        Expr::CompoundIdentifier(parts) => {
+            parts.last().map(|i| i.value.clone()).unwrap_or_default()
+        }
+        Expr::Function(f) => f
+            .name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map(|i| i.value.to_ascii_lowercase())
+            .unwrap_or_else(|| "?column?".into()),
+        Expr::Cast {
+            expr, data_type, ..
+        } => match expr.as_ref() {
+            Expr::Value(_) => data_type.to_string().to_ascii_lowercase(),
+            inner => pg_name(inner),
+        },
+        Expr::Nested(inner) => pg_name(inner),
+        // `(row).field` and `row['field']` are named after the field.
+        Expr::CompoundFieldAccess { access_chain, .. } => match access_chain.last() {
+            Some(AccessExpr::Dot(Expr::Identifier(i))) => i.value.clone(),
+            Some(AccessExpr::Subscript(Subscript::Index {
+                index: Expr::Value(v),
+            })) => match &v.value {
+                Value::SingleQuotedString(s) => s.clone(),
+                _ => "?column?".into(),
+            },
+            _ => "?column?".into(),
+        },
+        Expr::Case { .. } => "case".into(),
+        _ => "?column?".into(),
+    }
+}
+
+/// Gives the statement's top-level unaliased output columns PostgreSQL's names.
+pub fn name_outputs(statement: &mut DFStatement) {
+    let DFStatement::Statement(s) = statement else {
+        return;
+    };
+    let Statement::Query(q) = s.as_mut() else {
+        return;
+    };
+    name_set_expr(q.body.as_mut());
+}
+
+/// Names the outputs of a SELECT, or of every branch of a UNION/INTERSECT/EXCEPT (the first
+/// branch's names are the result's; the others only need to be unique).
+fn name_set_expr(body: &mut SetExpr) {
+    match body {
+        SetExpr::SetOperation { left, right, .. } => {
+            name_set_expr(left);
+            name_set_expr(right);
+        }
+        SetExpr::Select(select) => name_select(select),
+        _ => {}
+    }
+}
+
+fn name_select(select: &mut datafusion::sql::sqlparser::ast::Select) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for item in select.projection.iter_mut() {
+        let (name, expr) = match item {
+            SelectItem::UnnamedExpr(e) => (pg_name(e), Some(e.clone())),
+            SelectItem::ExprWithAlias { alias, .. } => (alias.value.clone(), None),
+            _ => continue,
+        };
+        let n = seen.entry(name.clone()).or_insert(0);
+        *n += 1;
+        let unique = if *n == 1 {
+            name
+        } else {
+            format!("{name}{SUFFIX_MARK}{n}")
+        };
+        match (item, expr) {
+            (item @ SelectItem::UnnamedExpr(_), Some(expr)) => {
+                *item = SelectItem::ExprWithAlias {
+                    expr,
+                    alias: Ident::with_quote('"', unique),
+                };
+            }
+            (SelectItem::ExprWithAlias { alias, .. }, None) => {
+                alias.value = unique;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::parse::parse;
+
+    fn named(sql: &str) -> String {
+        let mut s = parse(sql).unwrap().remove(0).statement;
+        name_outputs(&mut s);
+        s.to_string()
+    }
+
+    #[test]
+    fn names_follow_postgresql() {
+        let sql = named("SELECT count(*), t.name, NULL, NULL, 1::int4, CAST(a AS text) FROM t");
+        assert!(sql.contains("count(*) AS \"count\""), "{sql}");
+        assert!(sql.contains("t.name AS \"name\""), "{sql}");
+        assert!(sql.contains("NULL AS \"?column?\","), "{sql}");
+        assert!(
+            sql.contains(&format!("NULL AS \"?column?{SUFFIX_MARK}2\"")),
+            "{sql}"
+        );
+        assert!(sql.contains("AS \"int4\""), "{sql}");
+        assert!(sql.contains("CAST(a AS TEXT) AS \"a\""), "{sql}");
+        assert_eq!(wire_name(&format!("x{SUFFIX_MARK}2")), "x");
+    }
+}

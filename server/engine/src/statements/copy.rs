@@ -1,0 +1,133 @@
+//! COPY ... TO STDOUT (psql's `\copy ... to`) and COPY ... TO '<zone>/<path>' (a file in the
+//! lake): the query or table to write, and the format. COPY FROM and the binary format are not
+//! supported yet and say so.
+
+use datafusion::sql::sqlparser::ast::{
+    CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Query, Statement,
+};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+
+use crate::error::{EngineError, EngineResult};
+use crate::session::outcome::CopyFormat;
+
+/// What a COPY TO STDOUT reads and how it writes.
+pub struct CopyOut {
+    /// The rows to write, as a query.
+    pub query: Box<Query>,
+    /// Text or CSV.
+    pub format: CopyFormat,
+    /// `TO '<zone>/<path>'`: the file, and its format (parquet, csv or json).
+    pub file: Option<(String, String)>,
+}
+
+/// Reads a COPY statement; only `COPY ... TO STDOUT` in text or CSV is accepted.
+pub fn plan(statement: &Statement) -> EngineResult<CopyOut> {
+    let Statement::Copy {
+        source,
+        to,
+        target,
+        options,
+        legacy_options,
+        ..
+    } = statement
+    else {
+        unreachable!("plan is called with COPY statements only");
+    };
+    let file = match target {
+        CopyTarget::Stdout if *to => None,
+        CopyTarget::File { filename } if *to => Some(filename.clone()),
+        _ => {
+            return Err(EngineError::not_supported(
+                "COPY FROM and COPY to programs are not supported; use COPY ... TO STDOUT \
+                 (psql: \\copy ... to), COPY ... TO '<zone>/<path>', or CREATE TABLE ... AS / \
+                 INSERT to load data",
+            ));
+        }
+    };
+    let mut file_format = "csv".to_owned();
+    let query = match source {
+        CopySource::Query(q) => q.clone(),
+        CopySource::Table {
+            table_name,
+            columns,
+        } => {
+            let cols = if columns.is_empty() {
+                "*".to_owned()
+            } else {
+                columns
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(&format!("SELECT {cols} FROM {table_name}"))
+                .and_then(|mut p| p.parse_query())
+                .map_err(EngineError::from)?
+        }
+    };
+    let mut format = CopyFormat::default();
+    for option in options {
+        match option {
+            CopyOption::Format(f) => match f.value.to_ascii_lowercase().as_str() {
+                "csv" => format.csv = true,
+                "text" if file.is_none() => format.csv = false,
+                f @ ("parquet" | "json") if file.is_some() => file_format = f.to_owned(),
+                other => {
+                    return Err(EngineError::not_supported(format!(
+                        "COPY format {other} is not supported: use text or csv (to STDOUT), \
+                         parquet, csv or json (to a file in the lake)"
+                    )));
+                }
+            },
+            CopyOption::Header(h) => format.header = *h,
+            CopyOption::Delimiter(d) => format.delimiter = Some(*d),
+            CopyOption::Null(n) => format.null = Some(n.clone()),
+            CopyOption::Quote(q) => format.quote = Some(*q),
+            CopyOption::Encoding(e)
+                if e.eq_ignore_ascii_case("utf8") || e.eq_ignore_ascii_case("utf-8") => {}
+            other => {
+                return Err(EngineError::not_supported(format!(
+                    "COPY option {other} is not supported"
+                )));
+            }
+        }
+    }
+    for option in legacy_options {
+        match option {
+            CopyLegacyOption::Csv(csv_options) => {
+                format.csv = true;
+                for o in csv_options {
+                    match o {
+                        CopyLegacyCsvOption::Header => format.header = true,
+                        CopyLegacyCsvOption::Quote(q) => format.quote = Some(*q),
+                        other => {
+                            return Err(EngineError::not_supported(format!(
+                                "COPY option {other} is not supported"
+                            )));
+                        }
+                    }
+                }
+            }
+            CopyLegacyOption::Header => format.header = true,
+            CopyLegacyOption::Delimiter(d) => format.delimiter = Some(*d),
+            CopyLegacyOption::Null(n) => format.null = Some(n.clone()),
+            CopyLegacyOption::Binary => {
+                return Err(EngineError::not_supported(
+                    "COPY in binary format is not supported: use text or csv",
+                ));
+            }
+            other => {
+                return Err(EngineError::not_supported(format!(
+                    "COPY option {other} is not supported"
+                )));
+            }
+        }
+    }
+    Ok(CopyOut {
+        query,
+        file: file.map(|f| (f, file_format)),
+        format,
+    })
+}

@@ -1,0 +1,194 @@
+//! One client connection: the message loop over pgwire's codec and handlers, with what
+//! PostgreSQL does at the edges — a malformed or oversized message ends only that connection
+//! with 08P01, a full server refuses with 53300, a silent client is dropped after the startup
+//! timeout, an idle one after the session's idle timeouts (57P05, 25P03).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures::SinkExt;
+use std::sync::Arc;
+
+use pgwire::api::{ClientInfo, NoopHandler, PgWireConnectionState};
+use pgwire::error::{ErrorInfo, PgWireError};
+use pgwire::messages::response::TransactionStatus;
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use pgwire::tokio::server::{
+    MaybeTls, PgWireMessageServerCodec, negotiate_tls, process_error, process_message,
+};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_util::codec::{Framed, FramedParts};
+
+use super::Frontend;
+use super::decode_guard::next_message;
+use super::errors::fatal;
+use super::message_limit::{Limited, Scanner, too_large};
+use aloe_engine::Prepared;
+
+/// Serves one connection until the client leaves or breaks the protocol.
+pub async fn run(socket: TcpStream, peer: SocketAddr, frontend: Arc<Frontend>, admitted: bool) {
+    match serve(socket, frontend, admitted).await {
+        Ok(()) => tracing::debug!(%peer, "connection closed"),
+        Err(e) => tracing::debug!(%peer, error = %e, "connection ended with an I/O error"),
+    }
+}
+
+async fn serve(tcp: TcpStream, frontend: Arc<Frontend>, admitted: bool) -> std::io::Result<()> {
+    let startup_deadline = tokio::time::sleep(frontend.limits.startup_timeout);
+    tokio::pin!(startup_deadline);
+    let negotiated = tokio::select! {
+        _ = &mut startup_deadline => return Ok(()),
+        s = negotiate_tls::<Prepared>(tcp, frontend.tls.clone()) => s?,
+    };
+    let Some(negotiated) = negotiated else {
+        return Ok(());
+    };
+    let mut socket = limit_messages(negotiated, frontend.limits.max_message);
+
+    if !admitted {
+        // Read the startup packet first so the client is in a state to read our refusal.
+        let _ = tokio::time::timeout(Duration::from_secs(5), next_message(&mut socket)).await;
+        let refusal = fatal("53300", "sorry, too many clients already");
+        return end_with(&mut socket, refusal).await;
+    }
+
+    let copy = Arc::new(NoopHandler);
+    // Idle timeouts count only while the client owes the next command: after ReadyForQuery.
+    let mut ready = true;
+
+    loop {
+        let in_startup = matches!(
+            socket.state(),
+            PgWireConnectionState::AwaitingStartup
+                | PgWireConnectionState::AuthenticationInProgress
+        );
+        let next = if in_startup {
+            tokio::select! {
+                _ = &mut startup_deadline => {
+                    let e = fatal("08006", "timeout expired before authentication finished");
+                    return end_with(&mut socket, e).await;
+                }
+                m = next_message(&mut socket) => m,
+            }
+        } else {
+            match idle_limit(&socket, ready) {
+                Some((limit, in_transaction)) => {
+                    match tokio::time::timeout(limit, next_message(&mut socket)).await {
+                        Ok(m) => m,
+                        Err(_) => {
+                            let e = if in_transaction {
+                                fatal(
+                                    "25P03",
+                                    "terminating connection due to idle-in-transaction timeout",
+                                )
+                            } else {
+                                fatal(
+                                    "57P05",
+                                    "terminating connection due to idle-session timeout",
+                                )
+                            };
+                            return end_with(&mut socket, e).await;
+                        }
+                    }
+                }
+                None => next_message(&mut socket).await,
+            }
+        };
+        let message = match next {
+            None => return Ok(()),
+            Some(Err(PgWireError::IoError(e))) => {
+                if let Some(too_large) = too_large(&e) {
+                    let e = fatal("08P01", format!("invalid frontend message: {too_large}"));
+                    return end_with(&mut socket, e).await;
+                }
+                return Err(e);
+            }
+            Some(Err(e)) => {
+                // The byte stream can no longer be trusted to be framed: say why, then close.
+                let e = fatal("08P01", format!("invalid frontend message: {e}"));
+                return end_with(&mut socket, e).await;
+            }
+            Some(Ok(PgWireFrontendMessage::Terminate(_))) => return Ok(()),
+            Some(Ok(m)) => m,
+        };
+        ready = matches!(
+            message,
+            PgWireFrontendMessage::Query(_) | PgWireFrontendMessage::Sync(_)
+        );
+        let is_extended = match socket.state() {
+            PgWireConnectionState::CopyInProgress(extended) => extended,
+            _ => message.is_extended_query(),
+        };
+        let result = process_message(
+            message,
+            &mut socket,
+            frontend.clone(),
+            frontend.clone(),
+            frontend.clone(),
+            copy.clone(),
+            frontend.clone(),
+        )
+        .await;
+        if let Err(e) = result {
+            if let PgWireError::IoError(io) = e {
+                return Err(io);
+            }
+            let info = ErrorInfo::from(e);
+            if info.is_fatal() {
+                return end_with(&mut socket, PgWireError::UserError(Box::new(info))).await;
+            }
+            process_error(
+                &mut socket,
+                PgWireError::UserError(Box::new(info)),
+                is_extended,
+            )
+            .await?;
+        }
+    }
+}
+
+/// The connection with the message-size cap between the socket and pgwire's decoder.
+fn limit_messages<S>(
+    socket: Framed<MaybeTls, PgWireMessageServerCodec<S>>,
+    max_message: usize,
+) -> Framed<Limited<MaybeTls>, PgWireMessageServerCodec<S>> {
+    let parts = socket.into_parts();
+    let mut scanner = Scanner::new(max_message);
+    // What pgwire already buffered while looking for an SSLRequest is part of the stream; a
+    // startup packet there is at most pgwire's own 10 kB startup cap, so this cannot fail
+    // for a cap of more than that.
+    let _ = scanner.feed(&parts.read_buf);
+    let mut limited = FramedParts::new(Limited::new(parts.io, scanner), parts.codec);
+    limited.read_buf = parts.read_buf;
+    limited.write_buf = parts.write_buf;
+    Framed::from_parts(limited)
+}
+
+/// How long to wait for the client's next message when it is idle (`ready`): the session's
+/// idle timeout for its transaction state, and whether it is inside a transaction.
+fn idle_limit<C: ClientInfo>(client: &C, ready: bool) -> Option<(Duration, bool)> {
+    if !ready {
+        return None;
+    }
+    let session = super::session_of(client).ok()?;
+    let in_transaction = client.transaction_status() != TransactionStatus::Idle;
+    let ms = session.idle_timeout_ms(in_transaction);
+    (ms > 0).then(|| (Duration::from_millis(ms), in_transaction))
+}
+
+/// Sends a FATAL error and closes: unlike pgwire's `process_error`, no ReadyForQuery follows,
+/// since the session is over.
+async fn end_with<S, ST>(
+    socket: &mut Framed<S, PgWireMessageServerCodec<ST>>,
+    error: PgWireError,
+) -> std::io::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + Sync + 'static,
+{
+    let info = ErrorInfo::from(error);
+    socket
+        .send(PgWireBackendMessage::ErrorResponse(info.into()))
+        .await?;
+    socket.close().await
+}

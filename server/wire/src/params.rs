@@ -1,0 +1,124 @@
+//! Bind parameters to DataFusion values. arrow-pg decodes the core types; uuid and json
+//! parameters, which Aloe holds as text, are brought to their text form here first because
+//! arrow-pg reads them only in text format.
+
+use arrow_pg::datatypes::df::deserialize_parameters_with_server_types;
+use bytes::Bytes;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ParamValues;
+use pgwire::api::Type;
+use std::sync::Arc;
+
+use pgwire::api::portal::Portal;
+use pgwire::api::stmt::StoredStatement;
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::extendedquery::Bind;
+
+use super::extended::param_type;
+use aloe_engine::Prepared;
+
+/// The portal's parameters as DataFusion values, typed by the prepared statement.
+pub fn decode(portal: &Portal<Prepared>) -> PgWireResult<ParamValues> {
+    let prepared = &portal.statement.statement;
+    let data_types: Vec<Option<&DataType>> = prepared
+        .param_types
+        .iter()
+        .map(|f| f.as_ref().map(|f| f.data_type()))
+        .collect();
+    let wire: Vec<Option<Type>> = prepared
+        .param_types
+        .iter()
+        .map(|f| param_type(f.as_ref()).ok())
+        .collect();
+    let text_type = |i: usize| {
+        let client = portal.statement.parameter_types.get(i).cloned().flatten();
+        client
+            .or_else(|| wire.get(i).cloned().flatten())
+            .filter(|t| *t == Type::UUID || *t == Type::JSON || *t == Type::JSONB)
+    };
+    let textual = |i: usize| text_type(i).is_some();
+    let needs_text =
+        (0..portal.parameter_len()).any(|i| textual(i) && portal.parameter_format.is_binary(i));
+    if !needs_text {
+        let wire: Vec<Option<&Type>> = wire.iter().map(Option::as_ref).collect();
+        return deserialize_parameters_with_server_types(portal, &data_types, &wire);
+    }
+    let mut formats = Vec::with_capacity(portal.parameter_len());
+    let mut values = Vec::with_capacity(portal.parameter_len());
+    for (i, value) in portal.parameters.iter().enumerate() {
+        let binary = portal.parameter_format.is_binary(i);
+        let value = match value {
+            Some(bytes) if binary && textual(i) => {
+                Some(binary_to_text(bytes, &text_type(i).expect("textual"), i)?)
+            }
+            other => other.clone(),
+        };
+        formats.push(if binary && !textual(i) { 1 } else { 0 });
+        values.push(value);
+    }
+    let bind = Bind::new(None, None, formats, values, vec![]);
+    // arrow-pg decodes by the client's declared type first, and it reads uuid/json only as
+    // text: declare those as text now that they are text.
+    let declared: Vec<Option<Type>> = (0..portal.parameter_len())
+        .map(|i| {
+            if textual(i) {
+                Some(Type::TEXT)
+            } else {
+                portal.statement.parameter_types.get(i).cloned().flatten()
+            }
+        })
+        .collect();
+    let statement = StoredStatement::new(
+        portal.statement.id.clone(),
+        portal.statement.statement.clone(),
+        declared,
+    );
+    let rewritten = Portal::try_new(&bind, Arc::new(statement))?;
+    // As text, these are plain text parameters of the text column that holds them.
+    let text: Vec<Option<&Type>> = (0..portal.parameter_len())
+        .map(|i| {
+            if textual(i) {
+                Some(&Type::TEXT)
+            } else {
+                wire[i].as_ref()
+            }
+        })
+        .collect();
+    deserialize_parameters_with_server_types(&rewritten, &data_types, &text)
+}
+
+/// uuid: 16 bytes; json: the text; jsonb: a version byte (1) and the text.
+fn binary_to_text(bytes: &Bytes, ty: &Type, index: usize) -> PgWireResult<Bytes> {
+    let bad = |what: &str| {
+        PgWireError::UserError(Box::new(ErrorInfo::new(
+            "ERROR".into(),
+            "22P03".into(),
+            format!("invalid binary {what} in parameter ${}", index + 1),
+        )))
+    };
+    if *ty == Type::UUID {
+        if bytes.len() != 16 {
+            return Err(bad("uuid"));
+        }
+        let u = u128::from_be_bytes(bytes[..].try_into().expect("16 bytes"));
+        let hex = format!("{u:032x}");
+        return Ok(Bytes::from(format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )));
+    }
+    let text = if *ty == Type::JSONB {
+        match bytes.first() {
+            Some(1) => bytes.slice(1..),
+            _ => return Err(bad("jsonb (unknown version)")),
+        }
+    } else {
+        bytes.clone()
+    };
+    std::str::from_utf8(&text).map_err(|_| bad("json (not UTF-8)"))?;
+    Ok(text)
+}
