@@ -104,6 +104,11 @@ impl EngineError {
         Self::new(sqlstate::FEATURE_NOT_SUPPORTED, message)
     }
 
+    /// XX000: something Aloe itself got wrong, named in the message.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(sqlstate::INTERNAL_ERROR, message)
+    }
+
     /// 42601: the text is not valid SQL.
     pub fn syntax(message: impl Into<String>) -> Self {
         Self::new(sqlstate::SYNTAX_ERROR, message)

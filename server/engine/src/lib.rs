@@ -30,34 +30,42 @@ pub use error::{EngineError, EngineResult};
 pub use session::Session;
 pub use session::outcome::{CopyFormat, Outcome, Planned, Prepared, TxStatus};
 
-/// The state every session shares: catalog, runtime (memory pool, object stores).
+/// The engine: what every session shares, behind one handle.
 #[derive(Debug)]
 pub struct Engine {
+    /// The shared state; each session holds the same handle.
+    shared: Arc<Shared>,
+}
+
+/// The state every session shares: catalog, runtime (memory pool, object stores), the lake,
+/// Kafka tables, procedures, caches and counters.
+#[derive(Debug)]
+pub(crate) struct Shared {
     /// Catalogs shared by all sessions; a table created on one connection is seen by all.
-    catalogs: Arc<dyn CatalogProviderList>,
+    pub(crate) catalogs: Arc<dyn CatalogProviderList>,
     /// One runtime (memory pool, disk manager, object stores) for all queries.
-    runtime: Arc<RuntimeEnv>,
+    pub(crate) runtime: Arc<RuntimeEnv>,
     /// The database (catalog) name clients connect to.
-    database: String,
+    pub(crate) database: String,
     /// pg_catalog, installed once in the shared catalog.
-    pg_catalog: crate::catalog::PgCatalog,
+    pub(crate) pg_catalog: crate::catalog::PgCatalog,
     /// The lake, whose zones are schemas of the catalog.
-    lake: Arc<aloe_connectors::lake::Lake>,
+    pub(crate) lake: Arc<aloe_connectors::lake::Lake>,
     /// Kafka tables (schema `kafka`), their live views (schema `live`) and ingesters.
-    kafka: Arc<crate::kafka::tables::KafkaTables>,
+    pub(crate) kafka: Arc<crate::kafka::tables::KafkaTables>,
     /// Procedures `CALL` runs, registered by whoever embeds the engine (`aloe.run`).
-    procedures: Arc<crate::procedures::Procedures>,
+    pub(crate) procedures: Arc<crate::procedures::Procedures>,
     /// The server's live counters.
-    metrics: Arc<crate::metrics::server::ServerMetrics>,
+    pub(crate) metrics: Arc<crate::metrics::server::ServerMetrics>,
     /// Bytes one session's queries may hold (`limits.query_memory`).
-    query_memory: usize,
+    pub(crate) query_memory: usize,
     /// Settings whose defaults the server configures (`[limits]` timeouts).
-    session_defaults: Vec<(&'static str, String)>,
+    pub(crate) session_defaults: Vec<(&'static str, String)>,
     /// Results of repeated queries over silver, gold and gen.
-    result_cache: Arc<result_cache::ResultCache>,
+    pub(crate) result_cache: Arc<result_cache::ResultCache>,
     /// Moves at every change to data or catalog; shared by the result cache, the catalog's
     /// kept rows and prepared plans.
-    changes: Arc<changes::Changes>,
+    pub(crate) changes: Arc<changes::Changes>,
 }
 
 impl Engine {
@@ -90,55 +98,57 @@ impl Engine {
         lake.register_stores(&runtime);
         let kafka = Arc::new(crate::kafka::tables::KafkaTables::new(lake.clone()));
         let engine = Self {
-            catalogs,
-            runtime,
-            database: database.to_owned(),
-            pg_catalog,
-            lake,
-            kafka,
-            procedures: Arc::default(),
-            metrics: Arc::default(),
-            query_memory: limits.query_memory_bytes(),
-            session_defaults: limits.session_defaults(),
-            result_cache: Arc::new(result_cache::ResultCache::new(
-                limits.result_cache_bytes(),
-                changes.clone(),
-            )),
-            changes,
+            shared: Arc::new(Shared {
+                catalogs,
+                runtime,
+                database: database.to_owned(),
+                pg_catalog,
+                lake,
+                kafka,
+                procedures: Arc::default(),
+                metrics: Arc::default(),
+                query_memory: limits.query_memory_bytes(),
+                session_defaults: limits.session_defaults(),
+                result_cache: Arc::new(result_cache::ResultCache::new(
+                    limits.result_cache_bytes(),
+                    changes.clone(),
+                )),
+                changes,
+            }),
         };
-        engine.register_schema("kafka", engine.kafka.kafka_schema())?;
-        engine.register_schema("live", engine.kafka.live_schema())?;
+        engine.register_schema("kafka", engine.shared.kafka.kafka_schema())?;
+        engine.register_schema("live", engine.shared.kafka.live_schema())?;
         Ok(engine)
     }
 
     /// The lake.
     pub fn lake_handle(&self) -> Arc<aloe_connectors::lake::Lake> {
-        self.lake.clone()
+        self.shared.lake.clone()
     }
 
     /// The server's live counters.
     pub fn metrics(&self) -> &Arc<crate::metrics::server::ServerMetrics> {
-        &self.metrics
+        &self.shared.metrics
     }
 
     /// The memory DataFusion's pool has handed out now, in bytes.
     pub fn memory_reserved(&self) -> usize {
-        self.runtime.memory_pool.reserved()
+        self.shared.runtime.memory_pool.reserved()
     }
 
     /// The cache of query results.
     pub fn result_cache(&self) -> &Arc<result_cache::ResultCache> {
-        &self.result_cache
+        &self.shared.result_cache
     }
 
     /// The procedures `CALL` runs.
     pub fn procedures(&self) -> &Arc<crate::procedures::Procedures> {
-        &self.procedures
+        &self.shared.procedures
     }
 
     /// The Kafka tables and their ingesters.
     pub fn kafka(&self) -> &Arc<crate::kafka::tables::KafkaTables> {
-        &self.kafka
+        &self.shared.kafka
     }
 
     /// Serves the Kafka tables of `aloe.toml` and of earlier `CREATE EXTERNAL TABLE`s and starts
@@ -148,19 +158,20 @@ impl Engine {
         configured: &[aloe_connectors::kafka::KafkaTableDecl],
     ) -> EngineResult<()> {
         let session = self.session("aloe", &std::collections::BTreeMap::new())?;
-        self.kafka.start(configured, &session.state()).await
+        self.shared.kafka.start(configured, &session.state()).await
     }
 
     /// The database name (the DataFusion catalog) sessions work in.
     pub fn database(&self) -> &str {
-        &self.database
+        &self.shared.database
     }
 
     /// Adds (or replaces) a schema of the shared catalog.
     pub fn register_schema(&self, name: &str, schema: Arc<dyn SchemaProvider>) -> EngineResult<()> {
         let catalog = self
+            .shared
             .catalogs
-            .catalog(&self.database)
+            .catalog(&self.shared.database)
             .expect("the engine's own catalog is registered in Engine::new");
         catalog.register_schema(name, schema)?;
         Ok(())

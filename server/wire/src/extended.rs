@@ -17,11 +17,12 @@ use pgwire::api::{ClientInfo, ClientPortalStore, Type};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_PORTAL};
+use pgwire::messages::response::TransactionStatus;
 use pgwire::messages::startup::ParameterStatus;
 
 use super::encode::{fields, query_response};
 use super::errors::to_pg;
-use super::{Frontend, from_tx, session_of, to_tx};
+use super::{Frontend, from_tx, session_of};
 use aloe_engine::plan::types::PG_TYPE_KEY;
 use aloe_engine::{Outcome, Prepared};
 
@@ -97,12 +98,16 @@ impl ExtendedQueryHandler for Frontend {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        self._on_execute(client, message).await?;
-        // pgwire knows no statement that leaves the failed state but ROLLBACK/COMMIT.
-        if session_of(client)?.take_recovered() {
-            client.set_transaction_status(from_tx(aloe_engine::TxStatus::InBlock));
+        let session = session_of(client)?;
+        // An error pgwire raised itself (an unknown portal) failed the block on its side.
+        if client.transaction_status() == TransactionStatus::Error {
+            session.statement_failed();
         }
-        Ok(())
+        let executed = self._on_execute(client, message).await;
+        // The engine's state is the truth: pgwire knows no statement that leaves the failed
+        // state but COMMIT and ROLLBACK (ROLLBACK TO SAVEPOINT does too).
+        client.set_transaction_status(from_tx(session.transaction_status()));
+        executed
     }
 
     /// A cursor made with SQL DECLARE is a portal too, as in PostgreSQL: psycopg describes its
@@ -143,12 +148,18 @@ impl ExtendedQueryHandler for Frontend {
         let session = session_of(client)?;
         let prepared = &portal.statement.statement;
         let params = if portal.parameter_len() > 0 {
-            Some(super::params::decode(portal)?)
+            match super::params::decode(portal) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    // The statement fails before the engine sees it.
+                    session.statement_failed();
+                    return Err(e);
+                }
+            }
         } else {
             None
         };
-        let tx = to_tx(client.transaction_status());
-        let executed = session.execute_prepared(prepared, params, tx).await;
+        let executed = session.execute_prepared(prepared, params).await;
         super::notices::send(client, &session).await?;
         let outcome = executed.map_err(to_pg)?;
         Ok(match outcome {

@@ -122,14 +122,6 @@ fn session_of<C: ClientInfo + ?Sized>(client: &C) -> PgWireResult<Arc<Session>> 
         .ok_or_else(|| errors::fatal("08P01", "no session: the startup phase did not complete"))
 }
 
-fn to_tx(status: TransactionStatus) -> TxStatus {
-    match status {
-        TransactionStatus::Idle => TxStatus::Idle,
-        TransactionStatus::Transaction => TxStatus::InBlock,
-        TransactionStatus::Error => TxStatus::Failed,
-    }
-}
-
 fn from_tx(tx: TxStatus) -> TransactionStatus {
     match tx {
         TxStatus::Idle => TransactionStatus::Idle,

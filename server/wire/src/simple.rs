@@ -19,8 +19,8 @@ use pgwire::messages::startup::ParameterStatus;
 
 use super::encode::{fields, query_response, row_description};
 use super::errors::to_pg;
-use super::{Frontend, from_tx, session_of, to_tx};
-use aloe_engine::{Outcome, TxStatus};
+use super::{Frontend, from_tx, session_of};
+use aloe_engine::Outcome;
 
 /// Why sending a statement's answer stopped.
 enum Stop {
@@ -44,7 +44,6 @@ impl SimpleQueryHandler for Frontend {
         }
         client.set_state(PgWireConnectionState::QueryInProgress);
         let session = session_of(client)?;
-        let mut tx = to_tx(client.transaction_status());
 
         let result = match session.parse(&query.query) {
             Err(e) => Err(Stop::Statement(to_pg(e))),
@@ -57,12 +56,10 @@ impl SimpleQueryHandler for Frontend {
             Ok(statements) => {
                 let mut result = Ok(());
                 for statement in &statements {
-                    let executed = session.execute(statement, None, tx).await;
+                    let executed = session.execute(statement, None).await;
                     super::notices::send(client, &session).await?;
                     result = match executed {
-                        Ok(outcome) => {
-                            send_outcome(client, outcome, &mut tx, session.metrics()).await
-                        }
+                        Ok(outcome) => send_outcome(client, outcome, session.metrics()).await,
                         Err(e) => Err(Stop::Statement(to_pg(e))),
                     };
                     if result.is_err() {
@@ -80,11 +77,10 @@ impl SimpleQueryHandler for Frontend {
                 client
                     .feed(PgWireBackendMessage::ErrorResponse(info.into()))
                     .await?;
-                if tx == TxStatus::InBlock {
-                    tx = TxStatus::Failed;
-                }
             }
         }
+        // The engine's transaction state, which every statement (failed ones too) has moved.
+        let tx = session.transaction_status();
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(from_tx(tx));
         client
@@ -109,7 +105,6 @@ impl SimpleQueryHandler for Frontend {
 async fn send_outcome<C>(
     client: &mut C,
     outcome: Outcome,
-    tx: &mut TxStatus,
     metrics: std::sync::Arc<aloe_engine::metrics::server::ServerMetrics>,
 ) -> Result<(), Stop>
 where
@@ -178,7 +173,6 @@ where
                 ))
                 .await
                 .map_err(conn)?;
-            *tx = TxStatus::InBlock;
         }
         Outcome::CopyOut {
             schema,
@@ -225,14 +219,12 @@ where
                 ))
                 .await
                 .map_err(conn)?;
-            *tx = TxStatus::InBlock;
         }
         Outcome::End { tag } => {
             client
                 .feed(PgWireBackendMessage::CommandComplete(Tag::new(tag).into()))
                 .await
                 .map_err(conn)?;
-            *tx = TxStatus::Idle;
         }
     }
     Ok(())

@@ -3,7 +3,7 @@
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::physical_plan::SendableRecordBatchStream;
 
-use aloe_engine::{Outcome, Session, TxStatus};
+use aloe_engine::{Outcome, Session};
 
 /// Runs `sql`, which must be one statement returning rows; `what` names it in errors
 /// ("a model", "a test").
@@ -17,7 +17,7 @@ pub async fn rows(
         return Err(format!("{what} is one query"));
     };
     let outcome = session
-        .execute(&statement, None, TxStatus::Idle)
+        .execute(&statement, None)
         .await
         .map_err(|e| format!("{} ({})", e.message, e.code))?;
     match outcome {

@@ -17,7 +17,7 @@ use super::incremental;
 use super::project::{Model, Project};
 use super::staging::{Staging, Subject};
 use super::test_run::{TestResult, run_tests};
-use aloe_engine::{Engine, Outcome, Session, TxStatus};
+use aloe_engine::{Engine, Outcome, Session};
 
 /// How a model's run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -373,7 +373,7 @@ async fn execute(session: &Session, sql: &str) -> Result<Option<u64>, String> {
     let mut rows = None;
     for parsed in session.parse(sql).map_err(|e| e.to_string())? {
         let outcome = session
-            .execute(&parsed, None, TxStatus::Idle)
+            .execute(&parsed, None)
             .await
             .map_err(|e| format!("{} ({})", e.message, e.code))?;
         if let Outcome::Command { tag, .. } = outcome

@@ -37,7 +37,7 @@ impl Engine {
             // Generated tables are a pure function of the settings, fixed while serving.
             return Ok(SourceState::Token("generated".into()));
         }
-        let Some(schema) = self.lake.schema(zone) else {
+        let Some(schema) = self.shared.lake.schema(zone) else {
             return Ok(SourceState::Unknown);
         };
         let Some(found) = schema.get(table) else {
@@ -89,7 +89,7 @@ impl Engine {
     }
 
     fn zone_schema(&self, zone: &str) -> EngineResult<Arc<aloe_connectors::lake::ZoneSchema>> {
-        self.lake.schema(zone).cloned().ok_or_else(|| {
+        self.shared.lake.schema(zone).cloned().ok_or_else(|| {
             EngineError::new(sqlstate::INVALID_SCHEMA_NAME, format!("no zone {zone}"))
         })
     }

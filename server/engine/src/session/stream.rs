@@ -67,3 +67,18 @@ impl Guard {
         Box::pin(RecordBatchStreamAdapter::new(schema, s))
     }
 }
+
+/// Wraps a statement's rows so that an error while they stream fails the session's block, as
+/// an error before the first row does.
+pub fn fails_block(
+    inner: SendableRecordBatchStream,
+    tx: std::sync::Arc<std::sync::Mutex<crate::session::transaction::Transaction>>,
+) -> SendableRecordBatchStream {
+    let schema = inner.schema();
+    let s = inner.inspect(move |item| {
+        if item.is_err() {
+            tx.lock().expect("transaction lock").fail();
+        }
+    });
+    Box::pin(RecordBatchStreamAdapter::new(schema, s))
+}

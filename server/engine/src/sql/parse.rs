@@ -15,6 +15,8 @@ pub struct Parsed {
     pub statement: DFStatement,
     /// `MOVE` parses as `FETCH`; this says which one the client wrote.
     pub is_move: bool,
+    /// What kind of statement it is, decided here once.
+    pub kind: crate::sql::kind::Kind,
 }
 
 /// Parses a query string into its statements; empty and comment-only text gives none.
@@ -121,8 +123,10 @@ pub fn parse(sql: &str) -> EngineResult<Vec<Parsed>> {
                 None => continue,
             }
         };
+        let statement = crate::sql::rewrite::rewrite(statement);
         parsed.push(Parsed {
-            statement: crate::sql::rewrite::rewrite(statement),
+            kind: crate::sql::kind::Kind::of(&statement),
+            statement,
             is_move,
         });
     }

@@ -8,8 +8,35 @@ use datafusion::sql::sqlparser::ast::{
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 
+use datafusion::sql::parser::Statement as DFStatement;
+
 use crate::error::{EngineError, EngineResult};
-use crate::session::outcome::CopyFormat;
+use crate::session::Session;
+use crate::session::outcome::{CopyFormat, Outcome};
+use crate::session::stream::Guard;
+
+/// Runs a COPY: its rows to the client as COPY data, or into a file of the lake.
+pub(crate) async fn run(
+    session: &Session,
+    statement: &Statement,
+    guard: &Guard,
+) -> EngineResult<Outcome> {
+    let copy = plan(statement)?;
+    let query = DFStatement::Statement(Box::new(Statement::Query(copy.query)));
+    if let Some((file, format)) = &copy.file {
+        return session
+            .copy_to_lake(query, file, format, copy.format.header, guard)
+            .await;
+    }
+    match session.run_sql(query, None, guard).await? {
+        Outcome::Rows { schema, stream, .. } => Ok(Outcome::CopyOut {
+            schema,
+            stream,
+            format: copy.format,
+        }),
+        _ => Err(EngineError::syntax("COPY needs a query that returns rows")),
+    }
+}
 
 /// What a COPY TO STDOUT reads and how it writes.
 pub struct CopyOut {

@@ -13,7 +13,7 @@ use crate::session::Session;
 use crate::session::outcome::Outcome;
 
 /// The schema Kafka tables live in.
-pub const KAFKA_SCHEMA: &str = "kafka";
+pub use crate::sql::KAFKA_SCHEMA;
 
 /// Whether a CREATE EXTERNAL TABLE is a Kafka one.
 pub fn is_kafka(c: &CreateExternalTable) -> bool {

@@ -34,14 +34,15 @@ pub const INDEX_NOTICE: &str = "Aloe scans columnar data instead of using indexe
 impl Engine {
     /// Whether zone `zone` serves a table or view `name`.
     pub fn has_table(&self, zone: &str, name: &str) -> bool {
-        self.lake
+        self.shared
+            .lake
             .schema(zone)
             .is_some_and(|s| s.get(name).is_some())
     }
 
     /// The Delta version of table `name` in `zone`; None for other kinds of table.
     pub async fn table_version(&self, zone: &str, name: &str) -> Option<i64> {
-        let schema = self.lake.schema(zone)?;
+        let schema = self.shared.lake.schema(zone)?;
         let table = schema.get(name)?;
         if table.kind != TableKind::Delta {
             return None;
@@ -60,7 +61,7 @@ impl Engine {
         name: &str,
         comments: &BTreeMap<String, String>,
     ) -> EngineResult<()> {
-        let schema = self.lake.schema(zone).ok_or_else(|| {
+        let schema = self.shared.lake.schema(zone).ok_or_else(|| {
             EngineError::new(sqlstate::INVALID_SCHEMA_NAME, format!("no zone {zone}"))
         })?;
         aloe_connectors::lake::column_comments::write(&schema.zone, name, comments).await?;
@@ -116,7 +117,7 @@ impl Engine {
     /// When each lake table was last written: (zone, table, time).
     pub async fn table_write_times(&self) -> Vec<(String, String, chrono::DateTime<chrono::Utc>)> {
         let mut out = Vec::new();
-        for schema in self.lake.schemas() {
+        for schema in self.shared.lake.schemas() {
             for (name, table) in schema.entries() {
                 let Some(url) = &table.url else { continue };
                 if let Ok(Some(at)) =
@@ -132,7 +133,7 @@ impl Engine {
     /// Whether every zone's store answers a listing; the error names the first that does not.
     pub async fn check_lake(&self) -> Result<(), String> {
         use futures::TryStreamExt;
-        for schema in self.lake.schemas() {
+        for schema in self.shared.lake.schemas() {
             let root = schema.zone.root();
             let mut listing = schema.zone.store.list(Some(&root));
             if let Err(e) = listing.try_next().await {
@@ -148,9 +149,9 @@ impl Engine {
     /// Lists zone `zone` again, so files written by another process are served.
     pub async fn refresh_zone(&self, zone: &str) -> EngineResult<()> {
         let session = self.session("aloe", &BTreeMap::new())?;
-        self.lake.refresh(&session.state(), zone).await?;
+        self.shared.lake.refresh(&session.state(), zone).await?;
         // What was listed may differ from what cached results were computed from.
-        self.result_cache.invalidate();
+        self.shared.result_cache.invalidate();
         Ok(())
     }
 
@@ -159,11 +160,11 @@ impl Engine {
     pub async fn open_lake(&self) -> EngineResult<()> {
         let session = self.session("aloe", &BTreeMap::new())?;
         let state = session.state();
-        for schema in self.lake.schemas() {
-            self.lake.refresh(&state, &schema.zone.name).await?;
+        for schema in self.shared.lake.schemas() {
+            self.shared.lake.refresh(&state, &schema.zone.name).await?;
         }
         let mut pending = Vec::new();
-        for schema in self.lake.schemas() {
+        for schema in self.shared.lake.schemas() {
             for (name, sql) in views::list(&schema.zone).await? {
                 pending.push((schema.clone(), name, sql));
             }
@@ -724,7 +725,7 @@ impl Session {
                 })
             })
             .await?;
-        let rows = crate::session::affected_rows(&batches);
+        let rows = crate::statements::query::affected_rows(&batches);
         self.refresh_zone(&zone.name).await?;
         Ok(Outcome::command(format!("COPY {rows}")))
     }

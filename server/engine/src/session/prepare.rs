@@ -1,0 +1,165 @@
+//! Parse of the extended protocol: a statement parsed once, planned once for Describe (its
+//! parameters' types and its result columns), the plan kept for Execute while it is fresh.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+use datafusion::arrow::datatypes::{DataType, FieldRef};
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::{Expr, LogicalPlan};
+use datafusion::sql::parser::Statement as DFStatement;
+use datafusion::sql::sqlparser::ast::{ObjectType, Statement};
+
+use crate::error::{EngineError, EngineResult};
+use crate::session::Session;
+use crate::session::outcome::{Planned, Prepared};
+use crate::sql::ident_name;
+use crate::sql::kind::{Family, Kind};
+use crate::sql::parse::parse;
+
+impl Session {
+    /// Parses and plans one statement for the extended protocol; `None` for an empty query.
+    /// A statement that fails here counts as a statement that failed, in the metrics and in
+    /// the transaction block.
+    pub async fn prepare(&self, sql: &str) -> EngineResult<Option<Prepared>> {
+        let prepared = self.prepare_statement(sql).await;
+        if prepared.is_err() {
+            let label = parse(sql)
+                .ok()
+                .and_then(|p| p.first().map(|p| p.kind))
+                .unwrap_or_else(Kind::unparsed)
+                .label;
+            crate::metrics::metered::Statement::start(self.shared.metrics.clone(), label)
+                .finish("error");
+            self.tx.lock().expect("transaction lock").fail();
+        }
+        prepared
+    }
+
+    async fn prepare_statement(&self, sql: &str) -> EngineResult<Option<Prepared>> {
+        let mut statements = parse(sql)?;
+        if statements.len() > 1 {
+            return Err(EngineError::syntax(
+                "cannot insert multiple commands into a prepared statement",
+            ));
+        }
+        let Some(parsed) = statements.pop() else {
+            return Ok(None);
+        };
+        let mut prepared = Prepared {
+            sql: sql.to_owned(),
+            statement: parsed,
+            plan: None,
+            param_types: vec![],
+            schema: None,
+        };
+        match &prepared.statement.statement {
+            DFStatement::Statement(s) => match s.as_ref() {
+                Statement::ShowVariable { variable } => {
+                    prepared.schema = Some(self.show_schema(variable));
+                }
+                Statement::Call(f) => {
+                    prepared.schema = Some(crate::statements::call::schema(self, f)?);
+                }
+                Statement::Fetch { name, .. } if !prepared.statement.is_move => {
+                    let mut cursors = self.cursors.lock().await;
+                    if let Ok(c) = cursors.get(&ident_name(name)) {
+                        prepared.schema = Some(c.schema.clone());
+                    }
+                }
+                s if planned_by_datafusion(prepared.statement.kind.family, s) => {
+                    self.plan_for_describe(&mut prepared).await?
+                }
+                _ => {}
+            },
+            DFStatement::Reset(_) => {}
+            _ => self.plan_for_describe(&mut prepared).await?,
+        }
+        Ok(Some(prepared))
+    }
+
+    async fn plan_for_describe(&self, prepared: &mut Prepared) -> EngineResult<()> {
+        // Read before planning: a change made meanwhile must make the plan stale.
+        let changes = self.shared.changes.current();
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        let plan = self
+            .ctx
+            .state()
+            .statement_to_plan(prepared.statement.statement.clone())
+            .await?;
+        prepared.param_types = parameter_types(&plan)?;
+        if prepared.statement.kind.returns_rows {
+            prepared.schema = Some(plan.schema().inner().clone());
+        }
+        prepared.plan = Some(Planned {
+            plan,
+            changes,
+            epoch,
+        });
+        Ok(())
+    }
+}
+
+/// Whether DataFusion plans statements of `family` (so a plan can describe them); Aloe's own
+/// modules answer the others without a plan.
+fn planned_by_datafusion(family: Family, statement: &Statement) -> bool {
+    match family {
+        Family::Variable
+        | Family::Transaction
+        | Family::Cursor
+        | Family::Copy
+        | Family::Call
+        | Family::Comment
+        | Family::Deallocate => false,
+        // CREATE INDEX is DataFusion's; DROP INDEX is Aloe's.
+        Family::Index => !matches!(
+            statement,
+            Statement::Drop {
+                object_type: ObjectType::Index,
+                ..
+            }
+        ),
+        _ => true,
+    }
+}
+
+/// Parameter types by position ($1 first), from the plan, with placeholders that sit
+/// directly in a CAST taking the cast's type, and text where nothing says otherwise (as
+/// PostgreSQL does for an unknown-typed parameter).
+fn parameter_types(plan: &LogicalPlan) -> EngineResult<Vec<Option<FieldRef>>> {
+    let inferred = plan.get_parameter_fields()?;
+    let mut from_casts: HashMap<String, FieldRef> = HashMap::new();
+    plan.apply_with_subqueries(|p| {
+        p.apply_expressions(|e| {
+            e.apply(|e| {
+                if let Expr::Cast(c) = e
+                    && let Expr::Placeholder(ph) = c.expr.as_ref()
+                {
+                    from_casts.insert(ph.id.clone(), c.field.clone());
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    })?;
+    let count = inferred
+        .keys()
+        .chain(from_casts.keys())
+        .filter_map(|k| k.trim_start_matches('$').parse::<usize>().ok())
+        .max()
+        .unwrap_or(0);
+    Ok((1..=count)
+        .map(|i| {
+            let id = format!("${i}");
+            inferred
+                .get(&id)
+                .cloned()
+                .flatten()
+                .or_else(|| from_casts.get(&id).cloned())
+                .or_else(|| {
+                    Some(std::sync::Arc::new(
+                        datafusion::arrow::datatypes::Field::new(&id, DataType::Utf8, true),
+                    ))
+                })
+        })
+        .collect())
+}
