@@ -14,6 +14,9 @@ use crate::error::{EngineError, EngineResult};
 use crate::session::Session;
 use crate::session::outcome::{CopyFormat, Outcome};
 use crate::session::stream::Guard;
+use aloe_connectors::lake::paths;
+use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::prelude::DataFrame;
 
 /// Runs a COPY: its rows to the client as COPY data, or into a file of the lake.
 pub(crate) async fn run(
@@ -157,4 +160,42 @@ pub fn plan(statement: &Statement) -> EngineResult<CopyOut> {
         file: file.map(|f| (f, file_format)),
         format,
     })
+}
+
+impl Session {
+    /// `COPY (query) TO '<zone>/<path>' (FORMAT parquet|csv|json)`: one file, written whole.
+    pub(crate) async fn copy_to_lake(
+        &self,
+        query: DFStatement,
+        target: &str,
+        format: &str,
+        header: bool,
+        guard: &Guard,
+    ) -> EngineResult<Outcome> {
+        let zones = self.lake().zones();
+        let (zone, url) = paths::resolve(&zones, target)?;
+        let state = self.state();
+        let plan = guard
+            .run(async { Ok(state.statement_to_plan(query).await?) })
+            .await?;
+        let df = DataFrame::new(state, plan);
+        let options = DataFrameWriteOptions::new().with_single_file_output(true);
+        let path = url.to_string();
+        let batches = guard
+            .run(async {
+                Ok(match format {
+                    "parquet" => df.write_parquet(&path, options, None).await?,
+                    "json" => df.write_json(&path, options, None).await?,
+                    _ => {
+                        let csv = datafusion::common::config::CsvOptions::default()
+                            .with_has_header(header);
+                        df.write_csv(&path, options, Some(csv)).await?
+                    }
+                })
+            })
+            .await?;
+        let rows = crate::statements::query::affected_rows(&batches);
+        self.refresh_zone(&zone.name).await?;
+        Ok(Outcome::command(format!("COPY {rows}")))
+    }
 }

@@ -7,12 +7,16 @@ pub(crate) mod call;
 mod comment;
 pub(crate) mod copy;
 mod cursor;
+mod dml;
+mod external_table;
 mod index;
 mod kafka_ddl;
 mod lake;
 pub(crate) mod query;
+mod table;
 mod transaction;
 mod variable;
+mod view;
 
 use datafusion::common::ParamValues;
 use datafusion::logical_expr::LogicalPlan;
