@@ -29,6 +29,7 @@ mod python;
 mod raw;
 mod result_cache;
 mod sessions;
+mod shutdown;
 mod simple_query;
 mod streaming;
 mod tls;

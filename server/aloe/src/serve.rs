@@ -170,6 +170,7 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
         limits: aloe_wire::WireLimits {
             max_message: config.limits.max_message_bytes(),
             startup_timeout: config.limits.startup_timeout,
+            shutdown_grace: config.limits.shutdown_grace,
         },
     };
     let served = serve(listener, engine.clone(), options, shutdown).await;

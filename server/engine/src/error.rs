@@ -114,6 +114,14 @@ impl EngineError {
         Self::new(sqlstate::SYNTAX_ERROR, message)
     }
 
+    /// 57P01: the server stopped the statement because it is shutting down.
+    pub fn shutting_down() -> Self {
+        Self::new(
+            sqlstate::ADMIN_SHUTDOWN,
+            "terminating connection due to administrator command",
+        )
+    }
+
     /// 57014: cancelled by a CancelRequest.
     pub fn cancelled() -> Self {
         Self::new(

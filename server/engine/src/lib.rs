@@ -66,6 +66,8 @@ pub(crate) struct Shared {
     /// Moves at every change to data or catalog; shared by the result cache, the catalog's
     /// kept rows and prepared plans.
     pub(crate) changes: Arc<changes::Changes>,
+    /// Fired when the server stops waiting for running statements at shutdown.
+    pub(crate) shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl Engine {
@@ -114,6 +116,7 @@ impl Engine {
                     changes.clone(),
                 )),
                 changes,
+                shutdown: tokio_util::sync::CancellationToken::new(),
             }),
         };
         engine.register_schema("kafka", engine.shared.kafka.kafka_schema())?;
@@ -139,6 +142,11 @@ impl Engine {
     /// The cache of query results.
     pub fn result_cache(&self) -> &Arc<result_cache::ResultCache> {
         &self.shared.result_cache
+    }
+
+    /// Stops every running statement with 57P01: the shutdown grace period is over.
+    pub fn stop_statements(&self) {
+        self.shared.shutdown.cancel();
     }
 
     /// The procedures `CALL` runs.

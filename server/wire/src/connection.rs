@@ -18,6 +18,7 @@ use pgwire::tokio::server::{
 };
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio::sync::watch;
 use tokio_util::codec::{Framed, FramedParts};
 
 use super::Frontend;
@@ -27,14 +28,25 @@ use super::message_limit::{Limited, Scanner, too_large};
 use aloe_engine::Prepared;
 
 /// Serves one connection until the client leaves or breaks the protocol.
-pub async fn run(socket: TcpStream, peer: SocketAddr, frontend: Arc<Frontend>, admitted: bool) {
-    match serve(socket, frontend, admitted).await {
+pub async fn run(
+    socket: TcpStream,
+    peer: SocketAddr,
+    frontend: Arc<Frontend>,
+    admitted: bool,
+    shutdown: watch::Receiver<bool>,
+) {
+    match serve(socket, frontend, admitted, shutdown).await {
         Ok(()) => tracing::debug!(%peer, "connection closed"),
         Err(e) => tracing::debug!(%peer, error = %e, "connection ended with an I/O error"),
     }
 }
 
-async fn serve(tcp: TcpStream, frontend: Arc<Frontend>, admitted: bool) -> std::io::Result<()> {
+async fn serve(
+    tcp: TcpStream,
+    frontend: Arc<Frontend>,
+    admitted: bool,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
     let startup_deadline = tokio::time::sleep(frontend.limits.startup_timeout);
     tokio::pin!(startup_deadline);
     let negotiated = tokio::select! {
@@ -58,6 +70,8 @@ async fn serve(tcp: TcpStream, frontend: Arc<Frontend>, admitted: bool) -> std::
     let mut ready = true;
 
     loop {
+        // Between statements is where a shutdown ends the connection: a statement that runs
+        // when it comes finishes first (or is stopped with 57P01 once the grace is over).
         let in_startup = matches!(
             socket.state(),
             PgWireConnectionState::AwaitingStartup
@@ -65,6 +79,9 @@ async fn serve(tcp: TcpStream, frontend: Arc<Frontend>, admitted: bool) -> std::
         );
         let next = if in_startup {
             tokio::select! {
+                _ = stopped(&mut shutdown) => {
+                    return end_with(&mut socket, shutting_down()).await;
+                }
                 _ = &mut startup_deadline => {
                     let e = fatal("08006", "timeout expired before authentication finished");
                     return end_with(&mut socket, e).await;
@@ -74,7 +91,13 @@ async fn serve(tcp: TcpStream, frontend: Arc<Frontend>, admitted: bool) -> std::
         } else {
             match idle_limit(&socket, ready) {
                 Some((limit, in_transaction)) => {
-                    match tokio::time::timeout(limit, next_message(&mut socket)).await {
+                    let next = tokio::select! {
+                        _ = stopped(&mut shutdown) => {
+                            return end_with(&mut socket, shutting_down()).await;
+                        }
+                        m = tokio::time::timeout(limit, next_message(&mut socket)) => m,
+                    };
+                    match next {
                         Ok(m) => m,
                         Err(_) => {
                             let e = if in_transaction {
@@ -92,7 +115,12 @@ async fn serve(tcp: TcpStream, frontend: Arc<Frontend>, admitted: bool) -> std::
                         }
                     }
                 }
-                None => next_message(&mut socket).await,
+                None => tokio::select! {
+                    _ = stopped(&mut shutdown) => {
+                        return end_with(&mut socket, shutting_down()).await;
+                    }
+                    m = next_message(&mut socket) => m,
+                },
             }
         };
         let message = match next {
@@ -191,4 +219,18 @@ where
         .send(PgWireBackendMessage::ErrorResponse(info.into()))
         .await?;
     socket.close().await
+}
+
+/// The FATAL a connection gets when the server shuts down, as PostgreSQL's.
+fn shutting_down() -> PgWireError {
+    fatal(
+        aloe_engine::error::sqlstate::ADMIN_SHUTDOWN,
+        "terminating connection due to administrator command",
+    )
+}
+
+/// Resolves once the server is shutting down (at once if it already is).
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    // A closed channel means the server is gone: that is a shutdown too.
+    let _ = shutdown.wait_for(|stop| *stop).await;
 }

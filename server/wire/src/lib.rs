@@ -111,6 +111,8 @@ pub struct WireLimits {
     pub max_message: usize,
     /// From connecting to the end of the login.
     pub startup_timeout: std::time::Duration,
+    /// At shutdown, how long running statements may take before they are stopped (57P01).
+    pub shutdown_grace: std::time::Duration,
 }
 
 /// The session a connection's startup created.
@@ -155,7 +157,10 @@ impl std::fmt::Debug for ServerOptions {
     }
 }
 
-/// Accepts connections until `shutdown` turns true, each in its own task.
+/// Accepts connections until `shutdown` turns true, each in its own task; then shuts down as
+/// PostgreSQL's fast shutdown does, with a grace period: idle connections are told (FATAL
+/// 57P01) and closed, running statements may finish within `shutdown_grace` and are then
+/// stopped with 57P01, and every connection is awaited before this returns.
 pub async fn serve(
     listener: TcpListener,
     engine: Arc<Engine>,
@@ -173,6 +178,7 @@ pub async fn serve(
         login: options.login,
     });
     let slots = Arc::new(Semaphore::new(options.max_connections));
+    let mut connections = tokio::task::JoinSet::new();
     let metrics = frontend.engine.metrics().clone();
     loop {
         let (socket, peer) = tokio::select! {
@@ -186,6 +192,8 @@ pub async fn serve(
                 }
             },
             _ = shutdown.changed() => break,
+            // Reap finished connections so the set holds only live ones.
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
         };
         let permit = slots.clone().try_acquire_owned().ok();
         let frontend = frontend.clone();
@@ -196,14 +204,38 @@ pub async fn serve(
         } else {
             metrics.connections_refused.inc();
         }
-        tokio::spawn(async move {
+        let stop = shutdown.clone();
+        connections.spawn(async move {
             let admitted = permit.is_some();
-            connection::run(socket, peer, frontend, admitted).await;
+            connection::run(socket, peer, frontend, admitted, stop).await;
             if admitted {
                 metrics.connections_open.dec();
             }
             drop(permit);
         });
+    }
+    drop(listener);
+    let open = connections.len();
+    if open > 0 {
+        tracing::info!(connections = open, grace = ?options.limits.shutdown_grace, "waiting for connections to finish");
+    }
+    let all_done = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(options.limits.shutdown_grace, all_done)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            connections = connections.len(),
+            "grace period over: stopping running statements (57P01)"
+        );
+        frontend.engine.stop_statements();
+        let rest = async { while connections.join_next().await.is_some() {} };
+        if tokio::time::timeout(std::time::Duration::from_secs(5), rest)
+            .await
+            .is_err()
+        {
+            connections.abort_all();
+        }
     }
     Ok(())
 }

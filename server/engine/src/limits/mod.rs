@@ -35,6 +35,10 @@ pub struct Limits {
     /// a transaction is closed (25P03).
     #[serde(deserialize_with = "duration")]
     pub idle_in_transaction_session_timeout: Duration,
+    /// At shutdown, how long running statements may take to finish before they are stopped
+    /// with 57P01.
+    #[serde(deserialize_with = "duration")]
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Limits {
@@ -48,6 +52,7 @@ impl Default for Limits {
             statement_timeout: Duration::ZERO,
             idle_session_timeout: Duration::ZERO,
             idle_in_transaction_session_timeout: Duration::ZERO,
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }

@@ -249,6 +249,7 @@ impl Session {
         Guard {
             token,
             deadline: (ms > 0).then(|| Instant::now() + Duration::from_millis(ms)),
+            shutdown: self.shared.shutdown.clone(),
         }
     }
 

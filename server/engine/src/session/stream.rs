@@ -19,12 +19,15 @@ pub struct Guard {
     pub token: CancellationToken,
     /// From statement_timeout, when set.
     pub deadline: Option<Instant>,
+    /// Fired when the server's shutdown grace period is over.
+    pub shutdown: CancellationToken,
 }
 
 impl Guard {
     async fn expired(&self) -> EngineError {
         let deadline = self.deadline;
         tokio::select! {
+            _ = self.shutdown.cancelled() => EngineError::shutting_down(),
             _ = self.token.cancelled() => EngineError::cancelled(),
             _ = async move {
                 match deadline {

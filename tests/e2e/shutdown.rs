@@ -1,0 +1,79 @@
+//! Shutdown as PostgreSQL's fast shutdown, with a grace period: at SIGTERM a running statement
+//! finishes within `limits.shutdown_grace` or is stopped with 57P01, idle connections are told
+//! (FATAL 57P01) and closed, every connection is awaited, and no Delta commit is left
+//! half-written. (Silver is a Delta zone; a CTAS into bronze writes raw Parquet files, which
+//! a stopped write can leave partly written: see docs/architecture.md.)
+
+use std::time::Duration;
+
+use crate::harness::{Server, one_i64, sqlstate};
+
+/// Waits until the server reports a statement running, so that SIGTERM meets it mid-way.
+async fn until_running(server: &Server) {
+    for _ in 0..400 {
+        let (_, metrics) = server.http_get("/metrics");
+        if metrics
+            .lines()
+            .any(|l| l.starts_with("aloe_statements_running ") && !l.ends_with(" 0"))
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("the statement never started");
+}
+
+#[tokio::test]
+async fn past_the_grace_period_a_running_statement_gets_57p01_and_nothing_is_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let grace = [("ALOE_LIMITS__SHUTDOWN_GRACE", "1s")];
+    let mut server = Server::start_in(dir.path(), &[], &grace);
+    let busy = server.connect().await;
+    // Ten billion rows: it cannot finish within the grace period.
+    let running = tokio::spawn(async move {
+        busy.execute(
+            "CREATE TABLE silver.huge AS SELECT a.x * 100000 + b.x AS n \
+             FROM generate_series(1, 100000) a(x), generate_series(1, 100000) b(x)",
+            &[],
+        )
+        .await
+    });
+    until_running(&server).await;
+    let exited = tokio::task::spawn_blocking(move || {
+        let status = server.terminate();
+        (server, status)
+    });
+    let e = running
+        .await
+        .unwrap()
+        .expect_err("stopped at the end of the grace period");
+    assert_eq!(sqlstate(&e), "57P01", "{e}");
+    let (_server, status) = exited.await.unwrap();
+    assert!(status.success(), "exit status {status:?}");
+
+    // Nothing of the stopped write was committed, and the server starts on the same lake.
+    // Known gap (noted on issue 19): the stopped write's data files stay in the table's folder
+    // without a commit, and discovery then serves that folder as raw Parquet files.
+    let server = Server::start_in(dir.path(), &[], &[]);
+    let c = server.connect().await;
+    assert_eq!(one_i64(&c, "SELECT 1").await, 1);
+    let log = dir.path().join("data/silver/huge/_delta_log");
+    let commits = std::fs::read_dir(&log)
+        .map(|d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "json")
+            })
+            .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(
+        commits,
+        0,
+        "a commit of the stopped write in {}",
+        log.display()
+    );
+}
