@@ -23,6 +23,45 @@ async fn until_running(server: &Server) {
     panic!("the statement never started");
 }
 
+/// Rows the long write makes: about a second's work in a debug build.
+const ROWS: i64 = 50_000_000;
+
+#[tokio::test]
+async fn a_statement_running_at_sigterm_finishes_and_its_commit_is_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let grace = [("ALOE_LIMITS__SHUTDOWN_GRACE", "120s")];
+    let mut server = Server::start_in(dir.path(), &[], &grace);
+    let busy = server.connect().await;
+    let idle = server.connect().await;
+    let running = tokio::spawn(async move {
+        busy.execute(
+            &format!(
+                "CREATE TABLE silver.big AS SELECT x AS n FROM generate_series(1, {ROWS}) t(x)"
+            ),
+            &[],
+        )
+        .await
+    });
+    until_running(&server).await;
+    let exited = tokio::task::spawn_blocking(move || {
+        let status = server.terminate();
+        (server, status)
+    });
+    // Within the grace period the statement finishes and answers (the extended protocol's
+    // batch is answered up to its ReadyForQuery before the connection is closed).
+    let written = running.await.unwrap().expect("the running CTAS finishes");
+    assert_eq!(written as i64, ROWS);
+    let (_server, status) = exited.await.unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    // The idle connection was told and closed: it cannot run anything now.
+    assert!(idle.simple_query("SELECT 1").await.is_err());
+
+    // The table is there, whole, after a restart.
+    let server = Server::start_in(dir.path(), &[], &[]);
+    let c = server.connect().await;
+    assert_eq!(one_i64(&c, "SELECT count(*) FROM silver.big").await, ROWS);
+}
+
 #[tokio::test]
 async fn past_the_grace_period_a_running_statement_gets_57p01_and_nothing_is_committed() {
     let dir = tempfile::tempdir().unwrap();

@@ -71,7 +71,9 @@ async fn serve(
 
     loop {
         // Between statements is where a shutdown ends the connection: a statement that runs
-        // when it comes finishes first (or is stopped with 57P01 once the grace is over).
+        // when it comes finishes first (or is stopped with 57P01 once the grace is over), and
+        // an extended-protocol batch is read up to its Sync, so that its answers and
+        // ReadyForQuery reach the client before the FATAL.
         let in_startup = matches!(
             socket.state(),
             PgWireConnectionState::AwaitingStartup
@@ -92,7 +94,7 @@ async fn serve(
             match idle_limit(&socket, ready) {
                 Some((limit, in_transaction)) => {
                     let next = tokio::select! {
-                        _ = stopped(&mut shutdown) => {
+                        _ = stopped(&mut shutdown), if ready => {
                             return end_with(&mut socket, shutting_down()).await;
                         }
                         m = tokio::time::timeout(limit, next_message(&mut socket)) => m,
@@ -116,7 +118,7 @@ async fn serve(
                     }
                 }
                 None => tokio::select! {
-                    _ = stopped(&mut shutdown) => {
+                    _ = stopped(&mut shutdown), if ready => {
                         return end_with(&mut socket, shutting_down()).await;
                     }
                     m = next_message(&mut socket) => m,
@@ -140,10 +142,12 @@ async fn serve(
             Some(Ok(PgWireFrontendMessage::Terminate(_))) => return Ok(()),
             Some(Ok(m)) => m,
         };
-        ready = matches!(
-            message,
-            PgWireFrontendMessage::Query(_) | PgWireFrontendMessage::Sync(_)
-        );
+        // The login's last message ends with ReadyForQuery too.
+        ready = in_startup
+            || matches!(
+                message,
+                PgWireFrontendMessage::Query(_) | PgWireFrontendMessage::Sync(_)
+            );
         let is_extended = match socket.state() {
             PgWireConnectionState::CopyInProgress(extended) => extended,
             _ => message.is_extended_query(),
@@ -161,6 +165,12 @@ async fn serve(
         if let Err(e) = result {
             if let PgWireError::IoError(io) = e {
                 return Err(io);
+            }
+            // Whatever answered the message with an error (the engine, a Bind whose parameters
+            // do not decode, pgwire for an unknown portal), an open block fails, as in
+            // PostgreSQL; the engine keeps that state.
+            if let Ok(session) = super::session_of(&socket) {
+                session.statement_failed();
             }
             let info = ErrorInfo::from(e);
             if info.is_fatal() {

@@ -17,7 +17,6 @@ use pgwire::api::{ClientInfo, ClientPortalStore, Type};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_PORTAL};
-use pgwire::messages::response::TransactionStatus;
 use pgwire::messages::startup::ParameterStatus;
 
 use super::encode::{fields, query_response};
@@ -99,10 +98,6 @@ impl ExtendedQueryHandler for Frontend {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let session = session_of(client)?;
-        // An error pgwire raised itself (an unknown portal) failed the block on its side.
-        if client.transaction_status() == TransactionStatus::Error {
-            session.statement_failed();
-        }
         let executed = self._on_execute(client, message).await;
         // The engine's state is the truth: pgwire knows no statement that leaves the failed
         // state but COMMIT and ROLLBACK (ROLLBACK TO SAVEPOINT does too).
@@ -148,14 +143,7 @@ impl ExtendedQueryHandler for Frontend {
         let session = session_of(client)?;
         let prepared = &portal.statement.statement;
         let params = if portal.parameter_len() > 0 {
-            match super::params::decode(portal) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    // The statement fails before the engine sees it.
-                    session.statement_failed();
-                    return Err(e);
-                }
-            }
+            Some(super::params::decode(portal)?)
         } else {
             None
         };

@@ -166,8 +166,9 @@ impl Session {
         self.tx.lock().expect("transaction lock").status()
     }
 
-    /// A message of this session failed before the engine saw a statement (a Bind whose
-    /// parameters do not decode): the block fails as it would for a failed statement.
+    /// The front end answered one of this session's messages with an error (a Bind whose
+    /// parameters do not decode, an unknown portal): an open block fails, as it does for a
+    /// statement that fails.
     pub fn statement_failed(&self) {
         self.tx.lock().expect("transaction lock").fail();
     }

@@ -8,7 +8,7 @@ use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::sql::parser::Statement as DFStatement;
-use datafusion::sql::sqlparser::ast::{ObjectType, Statement};
+use datafusion::sql::sqlparser::ast::Statement;
 
 use crate::error::{EngineError, EngineResult};
 use crate::session::Session;
@@ -22,13 +22,16 @@ impl Session {
     /// A statement that fails here counts as a statement that failed, in the metrics and in
     /// the transaction block.
     pub async fn prepare(&self, sql: &str) -> EngineResult<Option<Prepared>> {
-        let prepared = self.prepare_statement(sql).await;
+        let statements = parse(sql);
+        let label = match &statements {
+            Ok(s) => s.first().map_or("other", |p| p.kind.label),
+            Err(_) => Kind::unparsed().label,
+        };
+        let prepared = match statements {
+            Ok(statements) => self.prepare_statement(sql, statements).await,
+            Err(e) => Err(e),
+        };
         if prepared.is_err() {
-            let label = parse(sql)
-                .ok()
-                .and_then(|p| p.first().map(|p| p.kind))
-                .unwrap_or_else(Kind::unparsed)
-                .label;
             crate::metrics::metered::Statement::start(self.shared.metrics.clone(), label)
                 .finish("error");
             self.tx.lock().expect("transaction lock").fail();
@@ -36,8 +39,11 @@ impl Session {
         prepared
     }
 
-    async fn prepare_statement(&self, sql: &str) -> EngineResult<Option<Prepared>> {
-        let mut statements = parse(sql)?;
+    async fn prepare_statement(
+        &self,
+        sql: &str,
+        mut statements: Vec<crate::sql::parse::Parsed>,
+    ) -> EngineResult<Option<Prepared>> {
         if statements.len() > 1 {
             return Err(EngineError::syntax(
                 "cannot insert multiple commands into a prepared statement",
@@ -67,7 +73,11 @@ impl Session {
                         prepared.schema = Some(c.schema.clone());
                     }
                 }
-                s if planned_by_datafusion(prepared.statement.kind.family, s) => {
+                _ if matches!(
+                    prepared.statement.kind.family,
+                    Family::Query | Family::Planned
+                ) =>
+                {
                     self.plan_for_describe(&mut prepared).await?
                 }
                 _ => {}
@@ -88,7 +98,7 @@ impl Session {
             .statement_to_plan(prepared.statement.statement.clone())
             .await?;
         prepared.param_types = parameter_types(&plan)?;
-        if prepared.statement.kind.returns_rows {
+        if crate::statements::query::returns_rows(&plan) {
             prepared.schema = Some(plan.schema().inner().clone());
         }
         prepared.plan = Some(Planned {
@@ -97,29 +107,6 @@ impl Session {
             epoch,
         });
         Ok(())
-    }
-}
-
-/// Whether DataFusion plans statements of `family` (so a plan can describe them); Aloe's own
-/// modules answer the others without a plan.
-fn planned_by_datafusion(family: Family, statement: &Statement) -> bool {
-    match family {
-        Family::Variable
-        | Family::Transaction
-        | Family::Cursor
-        | Family::Copy
-        | Family::Call
-        | Family::Comment
-        | Family::Deallocate => false,
-        // CREATE INDEX is DataFusion's; DROP INDEX is Aloe's.
-        Family::Index => !matches!(
-            statement,
-            Statement::Drop {
-                object_type: ObjectType::Index,
-                ..
-            }
-        ),
-        _ => true,
     }
 }
 

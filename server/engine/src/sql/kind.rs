@@ -1,15 +1,18 @@
 //! What kind of statement this is, decided once when it is parsed: which module handles it,
-//! whether it writes, whether it answers rows, whether a reader may run it, and its metric
-//! label. Every consumer (dispatch, privileges, read-only transactions, Describe, metrics) asks
-//! this, never the statement again.
+//! whether it writes, whether a reader may run it, and its metric label. Every consumer
+//! (dispatch, privileges, read-only transactions, plan reuse, metrics) asks this, never the
+//! statement again. Whether it answers rows is read from its plan, where there is one: an
+//! EXECUTE's rows are those of what was prepared.
 
 use datafusion::sql::parser::{CopyToSource, Statement as DFStatement};
 use datafusion::sql::sqlparser::ast::{CopyTarget, ObjectType, Statement};
 
-/// The statement families, one handler module each (`statements/`).
+/// The statement families Aloe answers itself, one handler module each (`statements/`), and
+/// the two that DataFusion plans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
-    /// SELECT, VALUES, WITH, EXPLAIN and what else DataFusion plans into rows.
+    /// SELECT, VALUES, WITH, EXPLAIN, DESCRIBE, SHOW TABLES: planned by DataFusion, no writes,
+    /// no change to how the session plans (so a Parse-time plan may serve its Execute).
     Query,
     /// SET, SHOW, RESET, DISCARD.
     Variable,
@@ -23,26 +26,14 @@ pub enum Family {
     Call,
     /// COMMENT ON.
     Comment,
-    /// CREATE TABLE [AS], DROP TABLE.
-    Table,
-    /// CREATE VIEW, DROP VIEW.
-    View,
-    /// CREATE EXTERNAL TABLE over lake files.
-    ExternalTable,
-    /// CREATE EXTERNAL TABLE ... STORED AS KAFKA, DROP TABLE kafka.x.
-    Kafka,
-    /// CREATE INDEX, DROP INDEX.
-    Index,
-    /// CREATE SCHEMA, DROP SCHEMA, CREATE DATABASE.
-    Schema,
-    /// INSERT, UPDATE, DELETE, MERGE, TRUNCATE.
-    Dml,
-    /// DataFusion's COPY ... TO 'file' STORED AS.
-    CopyTo,
+    /// DROP INDEX (CREATE INDEX is planned).
+    DropIndex,
     /// DEALLOCATE: prepared statements live in the front end.
     Deallocate,
-    /// Anything else: planned by DataFusion, which refuses what it does not know.
-    Other,
+    /// Everything else: planned by DataFusion; `statements/lake.rs` hands the plan's writes
+    /// (tables, views, external tables, indexes, Kafka tables, schemas, INSERT, COPY TO a
+    /// file) to their modules, and DataFusion refuses what it does not know.
+    Planned,
 }
 
 /// The kind of one statement.
@@ -52,9 +43,7 @@ pub struct Kind {
     pub family: Family,
     /// It changes data or the catalog (refused in READ ONLY transactions, ends cached results).
     pub writes: bool,
-    /// It answers rows (a RowDescription), not only a command tag.
-    pub returns_rows: bool,
-    /// A reader (issue 9's read-only role) may run it.
+    /// A reader (the read-only role) may run it.
     pub reader_may: bool,
     /// The `kind` label of the statement metrics.
     pub label: &'static str,
@@ -65,130 +54,99 @@ impl Kind {
     pub fn of(statement: &DFStatement) -> Self {
         match statement {
             DFStatement::Statement(s) => of_sql(s),
-            DFStatement::Explain(e) => {
-                let inner = Self::of(&e.statement);
-                Kind {
-                    family: Family::Query,
-                    // EXPLAIN ANALYZE runs the statement it explains.
-                    writes: e.options.analyze && inner.writes,
-                    returns_rows: true,
-                    reader_may: inner.reader_may,
-                    label: "explain",
-                }
-            }
-            DFStatement::Reset(_) => kind(Family::Variable, false, false, true, "set"),
-            DFStatement::CreateExternalTable(c) if c.file_type.eq_ignore_ascii_case("kafka") => {
-                kind(Family::Kafka, true, false, false, "create")
-            }
-            DFStatement::CreateExternalTable(_) => {
-                kind(Family::ExternalTable, true, false, false, "create")
-            }
+            DFStatement::Explain(e) => explain(Self::of(&e.statement), e.options.analyze),
+            DFStatement::Reset(_) => kind(Family::Variable, false, true, "set"),
+            DFStatement::CreateExternalTable(_) => kind(Family::Planned, true, false, "create"),
             DFStatement::CopyTo(c) => {
                 let to_client = matches!(c.source, CopyToSource::Query(_)) && c.target.is_empty();
-                kind(Family::CopyTo, !to_client, false, to_client, "copy")
+                kind(Family::Planned, !to_client, to_client, "copy")
             }
         }
     }
 
     /// The kind of text that did not parse: only its metric label matters.
     pub fn unparsed() -> Self {
-        kind(Family::Other, false, false, true, "other")
+        kind(Family::Planned, false, true, "other")
     }
 }
 
-const fn kind(
-    family: Family,
-    writes: bool,
-    returns_rows: bool,
-    reader_may: bool,
-    label: &'static str,
-) -> Kind {
+const fn kind(family: Family, writes: bool, reader_may: bool, label: &'static str) -> Kind {
     Kind {
         family,
         writes,
-        returns_rows,
         reader_may,
         label,
+    }
+}
+
+/// EXPLAIN of a statement of kind `inner`: a query, which writes only when ANALYZE runs it.
+fn explain(inner: Kind, analyze: bool) -> Kind {
+    Kind {
+        family: Family::Query,
+        writes: analyze && inner.writes,
+        reader_may: inner.reader_may,
+        label: "explain",
     }
 }
 
 fn of_sql(s: &Statement) -> Kind {
     use Family::*;
     match s {
-        Statement::Query(_) => kind(Query, false, true, true, "select"),
-        Statement::Explain { statement, .. } => {
-            let inner = of_sql(statement);
-            let analyze = matches!(s, Statement::Explain { analyze: true, .. });
-            Kind {
-                family: Query,
-                writes: analyze && inner.writes,
-                returns_rows: true,
-                reader_may: inner.reader_may,
-                label: "explain",
-            }
-        }
+        Statement::Query(_) => kind(Query, false, true, "select"),
+        Statement::Explain {
+            statement, analyze, ..
+        } => explain(of_sql(statement), *analyze),
         Statement::ShowTables { .. }
         | Statement::ShowColumns { .. }
         | Statement::ShowFunctions { .. }
-        | Statement::ShowVariables { .. } => kind(Query, false, true, true, "show"),
-        Statement::Set(_) => kind(Variable, false, false, true, "set"),
-        Statement::ShowVariable { .. } => kind(Variable, false, true, true, "show"),
-        Statement::Discard { .. } => kind(Variable, false, false, true, "other"),
-        Statement::StartTransaction { .. } => kind(Transaction, false, false, true, "begin"),
-        Statement::Commit { .. } => kind(Transaction, false, false, true, "commit"),
-        Statement::Rollback { .. } => kind(Transaction, false, false, true, "rollback"),
+        | Statement::ShowVariables { .. } => kind(Query, false, true, "show"),
+        // DESCRIBE reads the catalog; a reader was never given it.
+        Statement::ExplainTable { .. } => kind(Query, false, false, "other"),
+        Statement::Set(_) => kind(Variable, false, true, "set"),
+        Statement::ShowVariable { .. } => kind(Variable, false, true, "show"),
+        Statement::Discard { .. } => kind(Variable, false, true, "other"),
+        Statement::StartTransaction { .. } => kind(Transaction, false, true, "begin"),
+        Statement::Commit { .. } => kind(Transaction, false, true, "commit"),
+        Statement::Rollback { .. } => kind(Transaction, false, true, "rollback"),
         Statement::Savepoint { .. } | Statement::ReleaseSavepoint { .. } => {
-            kind(Transaction, false, false, true, "other")
+            kind(Transaction, false, true, "other")
         }
-        Statement::Declare { .. } => kind(Cursor, false, false, true, "declare"),
-        Statement::Fetch { .. } => kind(Cursor, false, true, true, "fetch"),
-        Statement::Close { .. } => kind(Cursor, false, false, true, "other"),
+        Statement::Declare { .. } => kind(Cursor, false, true, "declare"),
+        Statement::Fetch { .. } => kind(Cursor, false, true, "fetch"),
+        Statement::Close { .. } => kind(Cursor, false, true, "other"),
         Statement::Copy { to, target, .. } => {
             let to_client = *to && matches!(target, CopyTarget::Stdout);
-            // COPY TO STDOUT answers COPY data, not rows.
-            kind(Copy, !to_client, false, to_client, "copy")
+            kind(Copy, !to_client, to_client, "copy")
         }
-        Statement::Call(_) => kind(Call, true, true, false, "call"),
-        Statement::Comment { .. } => kind(Comment, true, false, false, "comment"),
-        Statement::CreateTable(_) => kind(Table, true, false, false, "create"),
-        Statement::CreateView(_) => kind(View, true, false, false, "create"),
-        Statement::CreateIndex(_) => kind(Index, true, false, false, "create"),
-        Statement::CreateSchema { .. } | Statement::CreateDatabase { .. } => {
-            kind(Schema, true, false, false, "create")
-        }
+        Statement::Call(_) => kind(Call, true, false, "call"),
+        Statement::Comment { .. } => kind(Comment, true, false, "comment"),
         Statement::Drop {
-            object_type, names, ..
-        } => {
-            let family = match object_type {
-                ObjectType::Table if names.iter().all(in_kafka_schema) => Kafka,
-                ObjectType::Table => Table,
-                ObjectType::View => View,
-                ObjectType::Index => Index,
-                ObjectType::Schema | ObjectType::Database => Schema,
-                _ => Other,
-            };
-            kind(family, true, false, false, "drop")
-        }
-        Statement::Insert(_) => kind(Dml, true, false, false, "insert"),
-        Statement::Update { .. } => kind(Dml, true, false, false, "update"),
-        Statement::Delete(_) => kind(Dml, true, false, false, "delete"),
-        Statement::Merge { .. } => kind(Dml, true, false, false, "merge"),
-        Statement::Truncate { .. } => kind(Dml, true, false, false, "truncate"),
+            object_type: ObjectType::Index,
+            ..
+        } => kind(DropIndex, true, false, "drop"),
+        Statement::Drop { .. } => kind(Planned, true, false, "drop"),
+        Statement::CreateTable(_)
+        | Statement::CreateView(_)
+        | Statement::CreateIndex(_)
+        | Statement::CreateSchema { .. }
+        | Statement::CreateDatabase { .. }
+        | Statement::CreateFunction(_) => kind(Planned, true, false, "create"),
+        Statement::Insert(_) => kind(Planned, true, false, "insert"),
+        Statement::Update { .. } => kind(Planned, true, false, "update"),
+        Statement::Delete(_) => kind(Planned, true, false, "delete"),
+        Statement::Merge { .. } => kind(Planned, true, false, "merge"),
+        Statement::Truncate { .. } => kind(Planned, true, false, "truncate"),
         Statement::AlterTable { .. } | Statement::AlterView { .. } => {
-            kind(Other, true, false, false, "alter")
+            kind(Planned, true, false, "alter")
         }
-        Statement::Deallocate { .. } => kind(Deallocate, false, false, true, "other"),
-        Statement::CreateFunction(_) => kind(Other, true, false, false, "create"),
-        _ => kind(Other, true, false, false, "other"),
+        // What a prepared statement does is known only once it is planned; its plan is not a
+        // write (as before kinds existed), and a reader was never given it.
+        Statement::Prepare { .. } | Statement::Execute { .. } => {
+            kind(Planned, false, false, "other")
+        }
+        Statement::Deallocate { .. } => kind(Deallocate, false, true, "other"),
+        _ => kind(Planned, true, false, "other"),
     }
-}
-
-fn in_kafka_schema(name: &datafusion::sql::sqlparser::ast::ObjectName) -> bool {
-    let parts = &name.0;
-    parts.len() >= 2
-        && parts[parts.len() - 2]
-            .as_ident()
-            .is_some_and(|i| i.value.eq_ignore_ascii_case(crate::sql::KAFKA_SCHEMA))
 }
 
 #[cfg(test)]
@@ -204,17 +162,17 @@ mod tests {
     fn families_and_what_they_carry() {
         let k = kind_of("WITH x AS (SELECT 1) SELECT * FROM x");
         assert_eq!(
-            (k.family, k.writes, k.returns_rows, k.label),
-            (Family::Query, false, true, "select")
+            (k.family, k.writes, k.label),
+            (Family::Query, false, "select")
         );
         let k = kind_of("INSERT INTO t VALUES (1)");
         assert_eq!(
             (k.family, k.writes, k.reader_may, k.label),
-            (Family::Dml, true, false, "insert")
+            (Family::Planned, true, false, "insert")
         );
-        assert_eq!(kind_of("DROP TABLE kafka.clicks").family, Family::Kafka);
-        assert_eq!(kind_of("DROP TABLE bronze.clicks").family, Family::Table);
-        assert_eq!(kind_of("DROP INDEX i").family, Family::Index);
+        assert_eq!(kind_of("DROP TABLE kafka.clicks").family, Family::Planned);
+        assert_eq!(kind_of("DROP INDEX i").family, Family::DropIndex);
+        assert_eq!(kind_of("CREATE INDEX i ON t (a)").family, Family::Planned);
         assert_eq!(kind_of("MOVE 2 IN c").family, Family::Cursor);
         assert_eq!(
             kind_of("ROLLBACK TO SAVEPOINT a").family,
@@ -222,7 +180,10 @@ mod tests {
         );
         assert_eq!(kind_of("RESET ALL").family, Family::Variable);
         let k = kind_of("CREATE EXTERNAL TABLE k STORED AS KAFKA LOCATION 't'");
-        assert_eq!((k.family, k.writes), (Family::Kafka, true));
+        assert_eq!((k.family, k.writes), (Family::Planned, true));
+        // A prepared statement's plan decides what it does; it is not taken for a write.
+        let k = kind_of("EXECUTE q");
+        assert_eq!((k.family, k.writes), (Family::Planned, false));
     }
 
     #[test]
@@ -250,6 +211,9 @@ mod tests {
             "COMMENT ON TABLE gold.t IS 'x'",
             "EXPLAIN ANALYZE INSERT INTO gold.t VALUES (1)",
             "UPDATE gold.t SET a = 1",
+            "DELETE FROM gold.t",
+            "CREATE VIEW gold.v AS SELECT 1",
+            "CREATE INDEX i ON gold.t (a)",
         ] {
             assert!(!kind_of(sql).reader_may, "{sql}");
             assert!(kind_of(sql).writes, "{sql}");

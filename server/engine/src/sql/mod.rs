@@ -7,9 +7,6 @@ pub mod kind;
 pub mod parse;
 pub mod rewrite;
 
-/// The schema of Kafka topic tables.
-pub const KAFKA_SCHEMA: &str = "kafka";
-
 /// A name as PostgreSQL reads it: unquoted names fold to lower case.
 pub fn ident_name(i: &datafusion::sql::sqlparser::ast::Ident) -> String {
     if i.quote_style.is_some() {

@@ -3,7 +3,7 @@
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::sql::sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Value,
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Statement, Value,
 };
 
 use crate::error::{EngineError, EngineResult, sqlstate};
@@ -12,7 +12,10 @@ use crate::session::outcome::Outcome;
 use crate::session::show::batches_stream;
 
 /// Runs a CALL statement.
-pub(crate) async fn call(session: &Session, f: &Function) -> EngineResult<Outcome> {
+pub(crate) async fn run(session: &Session, statement: &Statement) -> EngineResult<Outcome> {
+    let Statement::Call(f) = statement else {
+        return Err(EngineError::internal("not a CALL"));
+    };
     let procedure = lookup(session, f)?;
     let batch = procedure.call(arguments(&f.args)?).await?;
     let schema = batch.schema();

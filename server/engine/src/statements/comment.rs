@@ -56,9 +56,7 @@ impl Session {
         comment: Option<String>,
         if_exists: bool,
     ) -> EngineResult<Outcome> {
-        let found = self
-            .zone_of(name)
-            .and_then(|(schema, table)| schema.get(&table).map(|t| (schema, table, t)));
+        let found = self.lake_table(name);
         let Some((schema, table, lake_table)) = found else {
             return self.missing(name, if_exists, "COMMENT", "relation");
         };

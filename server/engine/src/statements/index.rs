@@ -1,7 +1,7 @@
 //! DROP INDEX: Aloe keeps indexes as catalog entries for the tools that create them (dbt,
 //! migrations); CREATE INDEX is planned by DataFusion and recorded in `lake.rs`.
 
-use datafusion::sql::sqlparser::ast::{ObjectType, Statement};
+use datafusion::sql::sqlparser::ast::Statement;
 
 use crate::error::{EngineError, EngineResult, sqlstate};
 use crate::session::Session;
@@ -9,17 +9,6 @@ use crate::session::outcome::Outcome;
 use crate::sql::ident_name;
 use aloe_connectors::lake::indexes::{self, IndexDecl};
 use datafusion::logical_expr::CreateIndex;
-
-/// Whether `statement` is DROP INDEX (this module's) rather than CREATE INDEX (DataFusion's).
-pub(crate) fn is_drop(statement: &Statement) -> bool {
-    matches!(
-        statement,
-        Statement::Drop {
-            object_type: ObjectType::Index,
-            ..
-        }
-    )
-}
 
 /// Runs a DROP INDEX.
 pub(crate) async fn drop(session: &Session, statement: &Statement) -> EngineResult<Outcome> {

@@ -13,7 +13,8 @@ use crate::session::Session;
 use crate::session::outcome::Outcome;
 
 /// The schema Kafka tables live in.
-pub use crate::sql::KAFKA_SCHEMA;
+/// The schema of Kafka topic tables.
+pub const KAFKA_SCHEMA: &str = "kafka";
 
 /// Whether a CREATE EXTERNAL TABLE is a Kafka one.
 pub fn is_kafka(c: &CreateExternalTable) -> bool {

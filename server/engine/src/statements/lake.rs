@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use aloe_connectors::lake::{TableKind, ZoneSchema, paths};
+use aloe_connectors::lake::{LakeTable, TableKind, ZoneSchema, paths};
 use datafusion::common::TableReference;
 use datafusion::logical_expr::{DdlStatement, LogicalPlan};
 
@@ -96,6 +96,16 @@ impl Session {
         self.lake()
             .schema(&schema)
             .map(|s| (s.clone(), r.table().to_owned()))
+    }
+
+    /// The zone, name and lake table `r` names, if it names one that exists.
+    pub(crate) fn lake_table(
+        &self,
+        r: &TableReference,
+    ) -> Option<(Arc<ZoneSchema>, String, LakeTable)> {
+        let (schema, name) = self.zone_of(r)?;
+        let table = schema.get(&name)?;
+        Some((schema, name, table))
     }
 
     /// Like [`Self::zone_of`], with the error a CREATE outside the zones gets.

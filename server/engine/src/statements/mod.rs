@@ -75,30 +75,15 @@ pub(crate) async fn execute(
         (Family::Transaction, DFStatement::Statement(s)) => transaction::run(session, s).await,
         (Family::Cursor, _) => cursor::run(session, parsed, guard).await,
         (Family::Copy, DFStatement::Statement(s)) => copy::run(session, s, guard).await,
-        (Family::Call, DFStatement::Statement(s)) => match s.as_ref() {
-            Statement::Call(f) => call::call(session, f).await,
-            _ => Err(EngineError::internal("not a CALL")),
-        },
+        (Family::Call, DFStatement::Statement(s)) => call::run(session, s).await,
         (Family::Comment, DFStatement::Statement(s)) => comment::run(session, s).await,
-        (Family::Index, DFStatement::Statement(s)) if index::is_drop(s) => {
-            index::drop(session, s).await
-        }
+        (Family::DropIndex, DFStatement::Statement(s)) => index::drop(session, s).await,
         (Family::Deallocate, _) => Ok(Outcome::command("DEALLOCATE")),
         _ => match plan {
             Some(plan) => session.run_planned(plan, params, guard).await,
             None => session.run_sql(statement.clone(), params, guard).await,
         },
     }
-}
-
-/// Carries out `plan` if it writes to the lake (each kind of write in its family's module);
-/// `None` leaves it to DataFusion.
-pub(crate) async fn lake_write(
-    session: &Session,
-    plan: &LogicalPlan,
-    guard: &Guard,
-) -> EngineResult<Option<Outcome>> {
-    session.lake_write(plan, guard).await
 }
 
 /// COMMIT and ROLLBACK (also TO SAVEPOINT) are what a failed block still takes.

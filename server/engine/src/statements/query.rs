@@ -47,7 +47,7 @@ impl Session {
             Some(p) => plan.with_param_values(p)?,
             None => plan,
         };
-        if let Some(outcome) = crate::statements::lake_write(self, &plan, guard).await? {
+        if let Some(outcome) = self.lake_write(&plan, guard).await? {
             return Ok(outcome);
         }
         self.run_plan(plan, guard).await
@@ -114,7 +114,7 @@ impl Session {
 }
 
 /// Whether the plan produces rows for the client, rather than a command tag.
-fn returns_rows(plan: &LogicalPlan) -> bool {
+pub(crate) fn returns_rows(plan: &LogicalPlan) -> bool {
     !matches!(
         plan,
         LogicalPlan::Ddl(_) | LogicalPlan::Dml(_) | LogicalPlan::Copy(_)

@@ -89,9 +89,7 @@ impl Session {
         name: &TableReference,
         if_exists: bool,
     ) -> EngineResult<Outcome> {
-        let found = self
-            .zone_of(name)
-            .and_then(|(schema, table)| schema.get(&table).map(|t| (schema, table, t)));
+        let found = self.lake_table(name);
         let Some((schema, table, lake_table)) = found else {
             return self.missing(name, if_exists, "DROP TABLE", "table");
         };

@@ -50,9 +50,7 @@ impl Session {
         name: &TableReference,
         if_exists: bool,
     ) -> EngineResult<Outcome> {
-        let found = self
-            .zone_of(name)
-            .and_then(|(schema, view)| schema.get(&view).map(|t| (schema, view, t)));
+        let found = self.lake_table(name);
         let Some((schema, view, table)) = found else {
             return self.missing(name, if_exists, "DROP VIEW", "view");
         };
