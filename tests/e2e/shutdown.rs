@@ -1,8 +1,8 @@
 //! Shutdown as PostgreSQL's fast shutdown, with a grace period: at SIGTERM a running statement
 //! finishes within `limits.shutdown_grace` or is stopped with 57P01, idle connections are told
 //! (FATAL 57P01) and closed, every connection is awaited, and no Delta commit is left
-//! half-written. (Silver is a Delta zone; a CTAS into bronze writes raw Parquet files, which
-//! a stopped write can leave partly written: see docs/architecture.md.)
+//! half-written, nor its uncommitted files served. (A CTAS into bronze writes raw Parquet
+//! files, not Delta, which a stopped write can leave partly written: see docs/architecture.md.)
 
 use std::time::Duration;
 
@@ -90,12 +90,29 @@ async fn past_the_grace_period_a_running_statement_gets_57p01_and_nothing_is_com
     let (_server, status) = exited.await.unwrap();
     assert!(status.success(), "exit status {status:?}");
 
-    // Nothing of the stopped write was committed, and the server starts on the same lake.
-    // Known gap (noted on issue 19): the stopped write's data files stay in the table's folder
-    // without a commit, and discovery then serves that folder as raw Parquet files.
+    // Nothing of the stopped write was committed: after a restart on the same lake the table
+    // does not exist, although its uncommitted data files are still in its folder.
     let server = Server::start_in(dir.path(), &[], &[]);
     let c = server.connect().await;
-    assert_eq!(one_i64(&c, "SELECT 1").await, 1);
+    let e = c
+        .query("SELECT count(*) FROM silver.huge", &[])
+        .await
+        .expect_err("no such table");
+    assert_eq!(sqlstate(&e), "42P01", "{e}");
+    let files = std::fs::read_dir(dir.path().join("data/silver/huge"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".parquet")
+        })
+        .count();
+    assert!(
+        files > 0,
+        "the stopped write left no data files: nothing was tested"
+    );
     let log = dir.path().join("data/silver/huge/_delta_log");
     let commits = std::fs::read_dir(&log)
         .map(|d| {

@@ -8,6 +8,7 @@ use datafusion::logical_expr::LogicalPlan;
 use deltalake::protocol::SaveMode;
 use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError};
 use futures::{StreamExt, TryStreamExt};
+use object_store::ObjectStoreExt;
 use url::Url;
 
 use super::error::{LakeError, LakeResult};
@@ -39,6 +40,44 @@ async fn handle(zone: &Zone, url: &Url) -> LakeResult<(DeltaTable, bool)> {
     match table.load().await {
         Ok(()) => Ok((table, true)),
         Err(DeltaTableError::NotATable(_)) => Ok((table, false)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Marks a folder whose first Delta version is being written: until that commit lands, the
+/// folder's data files belong to no table, and discovery must not serve them as raw files (a
+/// write stopped half-way, by a crash or a shutdown, leaves them behind).
+pub const FIRST_WRITE: &str = "_aloe_first_write";
+
+/// Runs `write`, the first version of the table at `url` when `first`, behind the
+/// [`FIRST_WRITE`] marker, which stays if the write does not finish.
+async fn marked<T>(
+    zone: &Zone,
+    url: &Url,
+    first: bool,
+    write: impl std::future::Future<Output = LakeResult<T>>,
+) -> LakeResult<T> {
+    let marker = object_path(url).join(FIRST_WRITE);
+    if first {
+        zone.store
+            .put(&marker, object_store::PutPayload::new())
+            .await?;
+    }
+    let written = write.await?;
+    if first {
+        match zone.store.delete(&marker).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(written)
+}
+
+/// Whether the folder at `url` holds the data files of a first write that never committed.
+pub async fn unfinished_first_write(zone: &Zone, url: &Url) -> LakeResult<bool> {
+    match zone.store.head(&object_path(url).join(FIRST_WRITE)).await {
+        Ok(_) => Ok(true),
+        Err(object_store::Error::NotFound { .. }) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }
@@ -118,7 +157,7 @@ pub async fn write(
     if let Some(d) = description {
         builder = builder.with_description(d);
     }
-    let table = builder.await?;
+    let table = marked(zone, url, !found, async { Ok(builder.await?) }).await?;
     Ok(last_commit_rows(&table).await)
 }
 
@@ -159,7 +198,7 @@ pub async fn replace_partitions(
                 .with_replace_where(predicate)
         }
     };
-    let table = builder.await?;
+    let table = marked(zone, url, !found, async { Ok(builder.await?) }).await?;
     Ok(last_commit_rows(&table).await)
 }
 

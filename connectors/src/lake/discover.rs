@@ -1,7 +1,8 @@
 //! Finding a zone's tables by listing it: a folder with `_delta_log/` is a Delta table; a
 //! folder of `.json`/`.jsonl`/`.csv`/`.parquet` files (optionally in hive partition folders)
 //! is a raw-file table; a data file directly under the root is a table named by its stem.
-//! A table file (`_aloe_table.toml`) in the folder overrides what the files say.
+//! A table file (`_aloe_table.toml`) in the folder overrides what the files say. A folder
+//! marked by a first Delta write that never committed (`delta::FIRST_WRITE`) is no table.
 
 use object_store::ObjectStoreExt;
 use std::collections::BTreeMap;
@@ -139,6 +140,17 @@ async fn source_for(
         || (format.is_none() && url.path().ends_with('/') && delta::exists(zone, url).await?)
     {
         return Ok(Some(Source::Delta));
+    }
+    if format.is_none()
+        && url.path().ends_with('/')
+        && delta::unfinished_first_write(zone, url).await?
+    {
+        tracing::warn!(
+            table = %url,
+            "not served: its first write stopped before it committed; its files are not a table \
+             (drop the folder, or write the table again)"
+        );
+        return Ok(None);
     }
     let (detected_ext, detected_partitions) = if url.path().ends_with('/') {
         survey(zone, &object_path(url)).await?
