@@ -3,20 +3,17 @@
 
 pub mod cursor;
 pub mod outcome;
-mod prepare;
 pub mod savepoint;
 pub mod show;
 pub mod stream;
 pub mod transaction;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
-use datafusion::common::ParamValues;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
-use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -24,11 +21,10 @@ use tokio_util::sync::CancellationToken;
 use crate::Engine;
 use crate::error::EngineResult;
 use crate::session::cursor::Cursors;
-use crate::session::outcome::{Outcome, Prepared, TxStatus};
+use crate::session::outcome::TxStatus;
 use crate::session::stream::Guard;
 use crate::session::transaction::Transaction;
 use crate::settings::{Reported, Settings};
-use crate::sql::kind::Family;
 use crate::sql::parse::{Parsed, parse};
 
 /// One client's session.
@@ -50,7 +46,7 @@ pub struct Session {
     pub(crate) tx: Arc<Mutex<Transaction>>,
     /// Moves at every statement that is not a query: SET, RESET, DECLARE and the like may
     /// change how the session plans (search_path, time zone, DataFusion options).
-    epoch: AtomicU64,
+    pub(crate) epoch: AtomicU64,
     /// What the logged-in user may do.
     role: crate::privileges::Role,
     /// The logged-in user.
@@ -276,75 +272,5 @@ impl Session {
     /// Parses a query string into its statements.
     pub fn parse(&self, sql: &str) -> EngineResult<Vec<Parsed>> {
         parse(sql)
-    }
-
-    /// Executes one statement.
-    pub async fn execute(
-        &self,
-        parsed: &Parsed,
-        params: Option<ParamValues>,
-    ) -> EngineResult<Outcome> {
-        self.execute_planned(parsed, None, params).await
-    }
-
-    /// Runs a prepared statement (an Execute), reusing its Parse-time plan when it is a query
-    /// and neither the catalog nor the session's planning state has changed since.
-    pub async fn execute_prepared(
-        &self,
-        prepared: &Prepared,
-        params: Option<ParamValues>,
-    ) -> EngineResult<Outcome> {
-        let plan = prepared
-            .plan
-            .as_ref()
-            .filter(|p| {
-                prepared.statement.kind.family == Family::Query
-                    && p.changes == self.shared.changes.current()
-                    && p.epoch == self.epoch.load(Ordering::SeqCst)
-            })
-            .map(|p| p.plan.clone());
-        self.execute_planned(&prepared.statement, plan, params)
-            .await
-    }
-
-    /// Runs one statement, measured, with the transaction block following its outcome: a
-    /// failure (now, or later while its rows stream) fails an open block.
-    async fn execute_planned(
-        &self,
-        parsed: &Parsed,
-        plan: Option<LogicalPlan>,
-        params: Option<ParamValues>,
-    ) -> EngineResult<Outcome> {
-        use crate::metrics::metered::{Metered, Statement};
-        let mut statement = Statement::start(self.shared.metrics.clone(), parsed.kind.label);
-        let guard = self.begin_statement();
-        if parsed.kind.family != Family::Query {
-            self.epoch.fetch_add(1, Ordering::SeqCst);
-        }
-        match crate::statements::execute(self, parsed, plan, params, &guard).await {
-            Ok(Outcome::Rows {
-                schema,
-                stream,
-                tag,
-                binary,
-            }) => Ok(Outcome::Rows {
-                schema,
-                stream: Metered::wrap(
-                    crate::session::stream::fails_block(stream, self.tx.clone()),
-                    statement,
-                ),
-                tag,
-                binary,
-            }),
-            Ok(other) => {
-                statement.finish("ok");
-                Ok(other)
-            }
-            Err(e) => {
-                statement.finish("error");
-                self.tx.lock().expect("transaction lock").fail();
-                Err(e)
-            }
-        }
     }
 }

@@ -12,11 +12,14 @@ mod external_table;
 mod index;
 mod kafka_ddl;
 mod lake;
+mod prepare;
 pub(crate) mod query;
 mod table;
 mod transaction;
 mod variable;
 mod view;
+
+use std::sync::atomic::Ordering;
 
 use datafusion::common::ParamValues;
 use datafusion::logical_expr::LogicalPlan;
@@ -25,7 +28,7 @@ use datafusion::sql::sqlparser::ast::Statement;
 
 use crate::error::{EngineError, EngineResult, sqlstate};
 use crate::session::Session;
-use crate::session::outcome::Outcome;
+use crate::session::outcome::{Outcome, Prepared};
 use crate::session::stream::Guard;
 use crate::sql::kind::Family;
 use crate::sql::parse::Parsed;
@@ -99,5 +102,78 @@ struct Invalidate<'a>(&'a Session);
 impl Drop for Invalidate<'_> {
     fn drop(&mut self) {
         self.0.invalidate_results();
+    }
+}
+
+/// The engine's entry points for a statement: the front end's "run this for this session".
+impl Session {
+    /// Executes one statement.
+    pub async fn execute(
+        &self,
+        parsed: &Parsed,
+        params: Option<ParamValues>,
+    ) -> EngineResult<Outcome> {
+        self.execute_planned(parsed, None, params).await
+    }
+
+    /// Runs a prepared statement (an Execute), reusing its Parse-time plan when it is a query
+    /// and neither the catalog nor the session's planning state has changed since.
+    pub async fn execute_prepared(
+        &self,
+        prepared: &Prepared,
+        params: Option<ParamValues>,
+    ) -> EngineResult<Outcome> {
+        let plan = prepared
+            .plan
+            .as_ref()
+            .filter(|p| {
+                prepared.statement.kind.family == Family::Query
+                    && p.changes == self.shared.changes.current()
+                    && p.epoch == self.epoch.load(Ordering::SeqCst)
+            })
+            .map(|p| p.plan.clone());
+        self.execute_planned(&prepared.statement, plan, params)
+            .await
+    }
+
+    /// Runs one statement, measured, with the transaction block following its outcome: a
+    /// failure (now, or later while its rows stream) fails an open block.
+    async fn execute_planned(
+        &self,
+        parsed: &Parsed,
+        plan: Option<LogicalPlan>,
+        params: Option<ParamValues>,
+    ) -> EngineResult<Outcome> {
+        use crate::metrics::metered::{Metered, Statement};
+        let mut statement = Statement::start(self.shared.metrics.clone(), parsed.kind.label);
+        let guard = self.begin_statement();
+        if parsed.kind.family != Family::Query {
+            self.epoch.fetch_add(1, Ordering::SeqCst);
+        }
+        match execute(self, parsed, plan, params, &guard).await {
+            Ok(Outcome::Rows {
+                schema,
+                stream,
+                tag,
+                binary,
+            }) => Ok(Outcome::Rows {
+                schema,
+                stream: Metered::wrap(
+                    crate::session::stream::fails_block(stream, self.tx.clone()),
+                    statement,
+                ),
+                tag,
+                binary,
+            }),
+            Ok(other) => {
+                statement.finish("ok");
+                Ok(other)
+            }
+            Err(e) => {
+                statement.finish("error");
+                self.tx.lock().expect("transaction lock").fail();
+                Err(e)
+            }
+        }
     }
 }

@@ -65,7 +65,7 @@ impl Session {
                     prepared.schema = Some(self.show_schema(variable));
                 }
                 Statement::Call(f) => {
-                    prepared.schema = Some(crate::statements::call::schema(self, f)?);
+                    prepared.schema = Some(super::call::schema(self, f)?);
                 }
                 Statement::Fetch { name, .. } if !prepared.statement.is_move => {
                     let mut cursors = self.cursors.lock().await;
@@ -98,7 +98,7 @@ impl Session {
             .statement_to_plan(prepared.statement.statement.clone())
             .await?;
         prepared.param_types = parameter_types(&plan)?;
-        if crate::statements::query::returns_rows(&plan) {
+        if super::query::returns_rows(&plan) {
             prepared.schema = Some(plan.schema().inner().clone());
         }
         prepared.plan = Some(Planned {
