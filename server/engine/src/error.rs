@@ -75,6 +75,24 @@ pub mod sqlstate {
     pub const RAISE_EXCEPTION: &str = "P0001";
     /// 57P01: the server is shutting down.
     pub const ADMIN_SHUTDOWN: &str = "57P01";
+    /// 00000: not an error (the code of a notice).
+    pub const SUCCESSFUL_COMPLETION: &str = "00000";
+    /// 53300: every connection slot is taken.
+    pub const TOO_MANY_CONNECTIONS: &str = "53300";
+    /// 08006: the connection failed (the login took too long).
+    pub const CONNECTION_FAILURE: &str = "08006";
+    /// 25P03: idle in a transaction block for longer than allowed.
+    pub const IDLE_IN_TRANSACTION_SESSION_TIMEOUT: &str = "25P03";
+    /// 57P05: idle for longer than allowed.
+    pub const IDLE_SESSION_TIMEOUT: &str = "57P05";
+    /// 28P01: wrong password (or unknown user).
+    pub const INVALID_PASSWORD: &str = "28P01";
+    /// 28000: this login is not allowed.
+    pub const INVALID_AUTHORIZATION_SPECIFICATION: &str = "28000";
+    /// 3D000: no such database.
+    pub const INVALID_CATALOG_NAME: &str = "3D000";
+    /// 22P03: a binary value that does not decode.
+    pub const INVALID_BINARY_REPRESENTATION: &str = "22P03";
 }
 
 /// An error that reaches the client: a SQLSTATE and a message a person can act on.

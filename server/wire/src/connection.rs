@@ -3,6 +3,7 @@
 //! with 08P01, a full server refuses with 53300, a silent client is dropped after the startup
 //! timeout, an idle one after the session's idle timeouts (57P05, 25P03).
 
+use aloe_engine::error::sqlstate;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -61,7 +62,10 @@ async fn serve(
     if !admitted {
         // Read the startup packet first so the client is in a state to read our refusal.
         let _ = tokio::time::timeout(Duration::from_secs(5), next_message(&mut socket)).await;
-        let refusal = fatal("53300", "sorry, too many clients already");
+        let refusal = fatal(
+            sqlstate::TOO_MANY_CONNECTIONS,
+            "sorry, too many clients already",
+        );
         return end_with(&mut socket, refusal).await;
     }
 
@@ -85,7 +89,7 @@ async fn serve(
                     return end_with(&mut socket, shutting_down()).await;
                 }
                 _ = &mut startup_deadline => {
-                    let e = fatal("08006", "timeout expired before authentication finished");
+                    let e = fatal(sqlstate::CONNECTION_FAILURE, "timeout expired before authentication finished");
                     return end_with(&mut socket, e).await;
                 }
                 m = next_message(&mut socket) => m,
@@ -104,12 +108,12 @@ async fn serve(
                         Err(_) => {
                             let e = if in_transaction {
                                 fatal(
-                                    "25P03",
+                                    sqlstate::IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
                                     "terminating connection due to idle-in-transaction timeout",
                                 )
                             } else {
                                 fatal(
-                                    "57P05",
+                                    sqlstate::IDLE_SESSION_TIMEOUT,
                                     "terminating connection due to idle-session timeout",
                                 )
                             };
@@ -129,14 +133,20 @@ async fn serve(
             None => return Ok(()),
             Some(Err(PgWireError::IoError(e))) => {
                 if let Some(too_large) = too_large(&e) {
-                    let e = fatal("08P01", format!("invalid frontend message: {too_large}"));
+                    let e = fatal(
+                        sqlstate::PROTOCOL_VIOLATION,
+                        format!("invalid frontend message: {too_large}"),
+                    );
                     return end_with(&mut socket, e).await;
                 }
                 return Err(e);
             }
             Some(Err(e)) => {
                 // The byte stream can no longer be trusted to be framed: say why, then close.
-                let e = fatal("08P01", format!("invalid frontend message: {e}"));
+                let e = fatal(
+                    sqlstate::PROTOCOL_VIOLATION,
+                    format!("invalid frontend message: {e}"),
+                );
                 return end_with(&mut socket, e).await;
             }
             Some(Ok(PgWireFrontendMessage::Terminate(_))) => return Ok(()),
@@ -234,7 +244,7 @@ where
 /// The FATAL a connection gets when the server shuts down, as PostgreSQL's.
 fn shutting_down() -> PgWireError {
     fatal(
-        aloe_engine::error::sqlstate::ADMIN_SHUTDOWN,
+        sqlstate::ADMIN_SHUTDOWN,
         "terminating connection due to administrator command",
     )
 }

@@ -121,7 +121,12 @@ fn session_of<C: ClientInfo + ?Sized>(client: &C) -> PgWireResult<Arc<Session>> 
         .session_extensions()
         .get::<Arc<Session>>()
         .map(|s| s.as_ref().clone())
-        .ok_or_else(|| errors::fatal("08P01", "no session: the startup phase did not complete"))
+        .ok_or_else(|| {
+            errors::fatal(
+                aloe_engine::error::sqlstate::PROTOCOL_VIOLATION,
+                "no session: the startup phase did not complete",
+            )
+        })
 }
 
 fn from_tx(tx: TxStatus) -> TransactionStatus {

@@ -1,6 +1,7 @@
 //! NoticeResponse messages: what a statement wants the client to know without failing it
 //! (an index recorded but not built, an IF EXISTS that found nothing).
 
+use aloe_engine::error::sqlstate;
 use futures::{Sink, SinkExt};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
@@ -14,7 +15,11 @@ where
     PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
 {
     for message in session.take_notices() {
-        let info = ErrorInfo::new("NOTICE".to_owned(), "00000".to_owned(), message);
+        let info = ErrorInfo::new(
+            "NOTICE".to_owned(),
+            sqlstate::SUCCESSFUL_COMPLETION.to_owned(),
+            message,
+        );
         client
             .feed(PgWireBackendMessage::NoticeResponse(info.into()))
             .await?;

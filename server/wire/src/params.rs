@@ -2,6 +2,7 @@
 //! parameters, which Aloe holds as text, are brought to their text form here first because
 //! arrow-pg reads them only in text format.
 
+use aloe_engine::error::sqlstate;
 use arrow_pg::datatypes::df::deserialize_parameters_with_server_types;
 use bytes::Bytes;
 use datafusion::arrow::datatypes::DataType;
@@ -92,7 +93,7 @@ fn binary_to_text(bytes: &Bytes, ty: &Type, index: usize) -> PgWireResult<Bytes>
     let bad = |what: &str| {
         PgWireError::UserError(Box::new(ErrorInfo::new(
             "ERROR".into(),
-            "22P03".into(),
+            sqlstate::INVALID_BINARY_REPRESENTATION.into(),
             format!("invalid binary {what} in parameter ${}", index + 1),
         )))
     };

@@ -2,6 +2,7 @@
 //! when configured; otherwise SCRAM-SHA-256, or md5 or a cleartext password when `[auth]`
 //! asks for them), the session, ParameterStatus and BackendKeyData.
 
+use aloe_engine::error::sqlstate;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
@@ -59,13 +60,13 @@ enum Reply {
 
 fn rejected(user: &str) -> PgWireError {
     fatal(
-        "28P01",
+        sqlstate::INVALID_PASSWORD,
         format!("password authentication failed for user \"{user}\""),
     )
 }
 
 fn protocol(message: impl Into<String>) -> PgWireError {
-    fatal("08P01", message)
+    fatal(sqlstate::PROTOCOL_VIOLATION, message)
 }
 
 #[async_trait]
@@ -87,7 +88,7 @@ impl StartupHandler for Frontend {
                 let user = self.check_user_and_database(client)?;
                 if self.login.tls_required && !client.is_secure() {
                     return Err(fatal(
-                        "28000",
+                        sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
                         format!(
                             "this server accepts only TLS connections (user \"{user}\", no \
                              encryption): connect with sslmode=require"
@@ -96,7 +97,10 @@ impl StartupHandler for Frontend {
                 }
                 if self.login.trusts(client.socket_addr().ip()) {
                     if self.users.required() && self.users.secret(&user).is_none() {
-                        return Err(fatal("28000", format!("role \"{user}\" does not exist")));
+                        return Err(fatal(
+                            sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
+                            format!("role \"{user}\" does not exist"),
+                        ));
                     }
                     return self.begin_session(client, &user, &startup.parameters).await;
                 }
@@ -163,7 +167,7 @@ impl Frontend {
             .cloned()
             .ok_or_else(|| {
                 fatal(
-                    "28000",
+                    sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
                     "no PostgreSQL user name specified in startup packet",
                 )
             })?;
@@ -174,7 +178,7 @@ impl Frontend {
             .unwrap_or_else(|| user.clone());
         if database != self.engine.database() {
             return Err(fatal(
-                "3D000",
+                sqlstate::INVALID_CATALOG_NAME,
                 format!(
                     "database \"{database}\" does not exist (this server has \"{}\")",
                     self.engine.database()
@@ -214,7 +218,7 @@ impl Frontend {
                 let initial = message.into_sasl_initial_response()?;
                 if initial.auth_method != SCRAM_SHA_256 {
                     return Err(fatal(
-                        "28000",
+                        sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
                         format!(
                             "SASL mechanism {} is not offered; use {SCRAM_SHA_256}",
                             initial.auth_method
