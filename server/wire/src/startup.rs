@@ -69,6 +69,15 @@ fn protocol(message: impl Into<String>) -> PgWireError {
     fatal(sqlstate::PROTOCOL_VIOLATION, message)
 }
 
+/// A failed SCRAM step as the client hears of it: PostgreSQL's codes for each failure.
+fn scram_error(error: ScramError, user: &str) -> PgWireError {
+    match error {
+        ScramError::Protocol(m) => protocol(m),
+        ScramError::Unsupported(m) => fatal(sqlstate::FEATURE_NOT_SUPPORTED, m),
+        ScramError::Rejected => rejected(user),
+    }
+}
+
 #[async_trait]
 impl StartupHandler for Frontend {
     async fn on_startup<C>(
@@ -217,23 +226,20 @@ impl Frontend {
             Step::First => {
                 let initial = message.into_sasl_initial_response()?;
                 if initial.auth_method != SCRAM_SHA_256 {
-                    return Err(fatal(
-                        sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
-                        format!(
-                            "SASL mechanism {} is not offered; use {SCRAM_SHA_256}",
-                            initial.auth_method
-                        ),
-                    ));
+                    // PostgreSQL's code for a mechanism it did not offer (a -PLUS the server
+                    // never listed is one).
+                    return Err(protocol(format!(
+                        "client selected an invalid SASL authentication mechanism \
+                         ({}; this server offers {SCRAM_SHA_256} only)",
+                        initial.auth_method
+                    )));
                 }
                 let data = initial
                     .data
                     .ok_or_else(|| protocol("SASLInitialResponse without data"))?;
                 let (verifier, known) = self.users.verifier(&login.user);
-                let (exchange, challenge) =
-                    scram::server_first(&data, &verifier).map_err(|e| match e {
-                        ScramError::Protocol(m) => protocol(m),
-                        ScramError::Rejected => rejected(&login.user),
-                    })?;
+                let (exchange, challenge) = scram::server_first(&data, &verifier)
+                    .map_err(|e| scram_error(e, &login.user))?;
                 *step = Step::Final(exchange, verifier, known);
                 Ok(Reply::Challenge(challenge))
             }
@@ -241,8 +247,8 @@ impl Frontend {
                 let response = message.into_sasl_response()?;
                 match scram::server_final(&exchange, &response.data, &verifier) {
                     Ok(server_final) if known => Ok(Reply::Accepted(Some(server_final))),
-                    Ok(_) | Err(ScramError::Rejected) => Err(rejected(&login.user)),
-                    Err(ScramError::Protocol(m)) => Err(protocol(m)),
+                    Ok(_) => Err(rejected(&login.user)),
+                    Err(e) => Err(scram_error(e, &login.user)),
                 }
             }
             Step::Done => Err(protocol("the login is already over")),

@@ -61,7 +61,9 @@ impl Rows for PgSettings {
     async fn batches(&self, state: &dyn Session) -> Result<Vec<RecordBatch>> {
         let rows = match state.config().get_extension::<SessionSettings>() {
             Some(s) => s.0.lock().expect("settings lock").all(),
-            None => Settings::new("aloe", &Default::default()).all(),
+            None => Settings::new("aloe", &Default::default())
+                .expect("no startup parameters")
+                .all(),
         };
         let col = |f: &dyn Fn(&(String, String, String)) -> Option<String>| -> ArrayRef {
             Arc::new(rows.iter().map(f).collect::<StringArray>())

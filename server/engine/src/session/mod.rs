@@ -72,7 +72,7 @@ impl Session {
             user,
             &engine.shared.session_defaults,
             startup,
-        )));
+        )?));
         // The session's own pool caps what its queries hold, on top of the shared pool.
         let runtime = RuntimeEnvBuilder::from_runtime_env(&engine.shared.runtime)
             .with_memory_pool(Arc::new(crate::limits::memory::QueryPool::new(

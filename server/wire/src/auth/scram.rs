@@ -4,7 +4,10 @@
 //! Written here rather than taken from pgwire: pgwire's SCRAM wants the salted password
 //! itself from its credential store, which would make Aloe's configuration hold a
 //! password-equivalent secret; a verifier only lets a server check a proof, not make one.
-//! Channel binding (SCRAM-SHA-256-PLUS) is not offered.
+//! Channel binding (SCRAM-SHA-256-PLUS) is not offered. Messages are read as strictly as
+//! PostgreSQL reads them: attributes in their fixed order, nonces of printable characters and
+//! bounded length, proofs of exactly 32 bytes, the signed GS2 header and nonce those of this
+//! exchange.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -116,13 +119,85 @@ pub struct Exchange {
     gs2_header: String,
 }
 
-/// Why an exchange failed: a malformed message (08P01) or a wrong proof (28P01).
+/// Why an exchange failed: a malformed message (08P01), a SCRAM feature Aloe does not
+/// implement (0A000) or a wrong proof (28P01).
 #[derive(Debug, PartialEq, Eq)]
 pub enum ScramError {
     /// The client broke the protocol.
     Protocol(String),
+    /// The client asked for an authorization identity or a mandatory extension.
+    Unsupported(String),
     /// The proof does not match: wrong password or unknown user.
     Rejected,
+}
+
+/// The longest client nonce taken. libpq, pgjdbc and psycopg send 24 characters; a nonce a
+/// thousand times longer is an attempt to make the server copy and hash garbage.
+const MAX_NONCE: usize = 1024;
+
+/// The attributes of a SCRAM message, read in the order RFC 5802 §7 fixes, as PostgreSQL's
+/// auth-scram.c reads them: a parser that searched for attributes anywhere would let a
+/// client repeat or reorder them and sign something other than what it sent.
+struct Attributes<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Attributes<'a> {
+    fn new(text: &'a str) -> Self {
+        Self { rest: Some(text) }
+    }
+
+    /// The next attribute, which must be `name`.
+    fn expect(&mut self, name: char, what: &str) -> Result<&'a str, ScramError> {
+        match self.next() {
+            Some((n, value)) if n == name => Ok(value),
+            _ => Err(malformed(format!("expected attribute \"{name}\" ({what})"))),
+        }
+    }
+
+    /// The next `name=value`, if any.
+    fn next(&mut self) -> Option<(char, &'a str)> {
+        let text = self.rest?;
+        let (attr, rest) = match text.split_once(',') {
+            Some((attr, rest)) => (attr, Some(rest)),
+            None => (text, None),
+        };
+        self.rest = rest;
+        let mut chars = attr.chars();
+        let name = chars.next()?;
+        let value = chars.as_str().strip_prefix('=')?;
+        Some((name, value))
+    }
+
+    /// What is left, unread.
+    fn remaining(&self) -> Option<&'a str> {
+        self.rest
+    }
+}
+
+fn malformed(detail: impl Into<String>) -> ScramError {
+    ScramError::Protocol(format!("malformed SCRAM message: {}", detail.into()))
+}
+
+/// A nonce of RFC 5802's `printable` characters (0x21..0x7E but ','), of sane length.
+fn check_nonce(nonce: &str) -> Result<(), ScramError> {
+    if nonce.is_empty() {
+        return Err(malformed("the client nonce is empty"));
+    }
+    if nonce.len() > MAX_NONCE {
+        return Err(malformed(format!(
+            "the client nonce is longer than {MAX_NONCE} characters"
+        )));
+    }
+    if !nonce
+        .bytes()
+        .all(|b| (0x21..=0x7e).contains(&b) && b != b',')
+    {
+        return Err(malformed(
+            "the client nonce has characters outside printable ASCII",
+        ));
+    }
+    Ok(())
 }
 
 /// Answers the client-first-message with the server-first-message, for `verifier`.
@@ -132,25 +207,52 @@ pub fn server_first(
 ) -> Result<(Exchange, String), ScramError> {
     let text = std::str::from_utf8(client_first)
         .map_err(|_| ScramError::Protocol("SCRAM message is not UTF-8".into()))?;
-    // gs2-header: "n,," (no channel binding) or "y,," (client could bind, server did not offer).
-    let (gs2_header, bare) = match text.get(..3) {
-        Some("n,,") | Some("y,,") => (text[..3].to_owned(), &text[3..]),
-        _ if text.starts_with("p=") => {
+    // gs2-header: a channel-binding flag, then an authorization identity, then the bare
+    // message. Only SCRAM-SHA-256 is offered, never -PLUS, so "n" (client cannot bind) and
+    // "y" (client could bind, sees the server cannot) are both honest; "p" asks for binding
+    // the server never offered. "y" is not a downgrade here for that reason, and the header
+    // the client signs in its final message (c=) must still be this one.
+    let (flag, rest) = text
+        .split_once(',')
+        .ok_or_else(|| malformed("no GS2 header"))?;
+    match flag {
+        "n" | "y" => {}
+        _ if flag.starts_with("p=") => {
             return Err(ScramError::Protocol(
-                "channel binding is not offered by this server".into(),
+                "malformed SCRAM message: the client selected SCRAM-SHA-256 without channel \
+                 binding, but the message asks for channel binding"
+                    .into(),
             ));
         }
         _ => {
-            return Err(ScramError::Protocol(
-                "malformed SCRAM client-first-message".into(),
-            ));
+            return Err(malformed(format!(
+                "unexpected channel-binding flag \"{flag}\""
+            )));
         }
-    };
-    let client_nonce = bare
-        .split(',')
-        .find_map(|a| a.strip_prefix("r="))
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| ScramError::Protocol("SCRAM client-first-message has no nonce".into()))?;
+    }
+    let (authzid, bare) = rest
+        .split_once(',')
+        .ok_or_else(|| malformed("the GS2 header is not ended"))?;
+    if authzid.starts_with("a=") {
+        return Err(ScramError::Unsupported(
+            "client uses authorization identity, but it is not supported".into(),
+        ));
+    }
+    if !authzid.is_empty() {
+        return Err(malformed("unexpected attribute in the GS2 header"));
+    }
+    let gs2_header = text[..flag.len() + authzid.len() + 2].to_owned();
+    let mut attrs = Attributes::new(bare);
+    if bare.starts_with("m=") {
+        return Err(ScramError::Unsupported(
+            "client requires an unsupported SCRAM extension".into(),
+        ));
+    }
+    // The user name of the SCRAM message is ignored, as PostgreSQL ignores it: the startup
+    // packet's user is the one logging in.
+    attrs.expect('n', "user name")?;
+    let client_nonce = attrs.expect('r', "nonce")?;
+    check_nonce(client_nonce)?;
     let nonce = format!(
         "{client_nonce}{}",
         STANDARD.encode(rand::random::<[u8; 18]>())
@@ -179,32 +281,40 @@ pub fn server_final(
 ) -> Result<String, ScramError> {
     let text = std::str::from_utf8(client_final)
         .map_err(|_| ScramError::Protocol("SCRAM message is not UTF-8".into()))?;
-    let (without_proof, proof) = text
-        .rsplit_once(",p=")
-        .ok_or_else(|| ScramError::Protocol("SCRAM client-final-message has no proof".into()))?;
-    let mut binding = None;
-    let mut nonce = None;
-    for attr in without_proof.split(',') {
-        if let Some(c) = attr.strip_prefix("c=") {
-            binding = Some(c);
-        } else if let Some(r) = attr.strip_prefix("r=") {
-            nonce = Some(r);
-        }
-    }
-    if binding != Some(STANDARD.encode(&exchange.gs2_header).as_str()) {
-        return Err(ScramError::Protocol(
-            "SCRAM channel binding does not match".into(),
+    let mut attrs = Attributes::new(text);
+    let binding = attrs.expect('c', "channel binding")?;
+    // The client signs the GS2 header it sent first: a header changed on the way (a
+    // "y" turned into "n" to hide that the client could bind) fails here.
+    if binding != STANDARD.encode(&exchange.gs2_header) {
+        return Err(malformed(
+            "the channel binding does not match the client's first message",
         ));
     }
-    if nonce != Some(exchange.nonce.as_str()) {
-        return Err(ScramError::Protocol("SCRAM nonce does not match".into()));
+    let nonce = attrs.expect('r', "nonce")?;
+    if nonce != exchange.nonce {
+        return Err(malformed("the nonce does not match the server's"));
     }
-    let proof = STANDARD
-        .decode(proof)
-        .map_err(|_| ScramError::Protocol("SCRAM proof is not base64".into()))?;
-    if proof.len() != 32 {
-        return Err(ScramError::Rejected);
-    }
+    // Optional extensions may follow; the proof comes last and ends the message.
+    let proof = loop {
+        match attrs.next() {
+            Some(('p', proof)) if attrs.remaining().is_none() => break proof,
+            Some(('p', _)) => return Err(malformed("garbage after the proof")),
+            Some(('m', _)) => {
+                return Err(ScramError::Unsupported(
+                    "client requires an unsupported SCRAM extension".into(),
+                ));
+            }
+            Some(_) => {}
+            None => return Err(malformed("the client-final-message has no proof")),
+        }
+    };
+    let without_proof = &text[..text.len() - proof.len() - ",p=".len()];
+    // A SHA-256 proof is 32 bytes, 44 characters of base64; anything else is malformed.
+    let proof = (proof.len() == 44)
+        .then(|| STANDARD.decode(proof).ok())
+        .flatten()
+        .filter(|p| p.len() == 32)
+        .ok_or_else(|| malformed("the proof is not 32 bytes of base64"))?;
     let auth_message = format!(
         "{},{},{}",
         exchange.client_first_bare, exchange.server_first, without_proof
@@ -242,6 +352,142 @@ mod tests {
         let wrong = client_final.replace("dHzb", "dHzc");
         assert_eq!(
             server_final(&exchange, wrong.as_bytes(), &verifier),
+            Err(ScramError::Rejected)
+        );
+    }
+
+    /// A real client's exchange against `verifier`, with `tamper` applied to its
+    /// client-final-message before the server reads it.
+    fn exchange_with(
+        client_first: &str,
+        tamper: impl Fn(&str, &Exchange) -> String,
+    ) -> Result<String, ScramError> {
+        let salt = b"0123456789abcdef";
+        let verifier = Verifier::new("pencil", salt, 4096);
+        let (exchange, _) = server_first(client_first.as_bytes(), &verifier)?;
+        let gs2 = &client_first[..client_first.find("n=").unwrap()];
+        let without_proof = format!("c={},r={}", STANDARD.encode(gs2), exchange.nonce);
+        let salted = hi(b"pencil", salt, 4096);
+        let client_key = hmac(&salted, b"Client Key");
+        let auth = format!(
+            "{},{},{without_proof}",
+            exchange.client_first_bare, exchange.server_first
+        );
+        let signature = hmac(&Sha256::digest(&client_key), auth.as_bytes());
+        let proof: Vec<u8> = client_key
+            .iter()
+            .zip(&signature)
+            .map(|(k, s)| k ^ s)
+            .collect();
+        let good = format!("{without_proof},p={}", STANDARD.encode(proof));
+        server_final(&exchange, tamper(&good, &exchange).as_bytes(), &verifier)
+    }
+
+    fn protocol_error(result: Result<impl std::fmt::Debug, ScramError>) -> String {
+        match result {
+            Err(ScramError::Protocol(m)) => m,
+            other => panic!("expected a protocol error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_honest_exchange_passes_with_either_gs2_flag() {
+        for first in ["n,,n=,r=abc", "y,,n=user,r=abc"] {
+            assert!(exchange_with(first, |m, _| m.to_owned()).is_ok(), "{first}");
+        }
+        // Optional extensions before the proof are signed like the rest.
+        assert_eq!(
+            exchange_with("n,,n=,r=abc", |m, _| m.replace(",p=", ",x=1,p=")),
+            Err(ScramError::Rejected),
+            "an extension the client did not sign changes the auth message"
+        );
+    }
+
+    #[test]
+    fn channel_binding_is_neither_downgraded_nor_faked() {
+        // The client asks for binding the server never offered.
+        let m = protocol_error(exchange_with("p=tls-server-end-point,,n=,r=abc", |m, _| {
+            m.to_owned()
+        }));
+        assert!(m.contains("channel binding"), "{m}");
+        // A "y" header rewritten to "n" on the way (or the reverse): the signed c= differs.
+        let m = protocol_error(exchange_with("y,,n=,r=abc", |m, _| {
+            m.replacen(&STANDARD.encode("y,,"), &STANDARD.encode("n,,"), 1)
+        }));
+        assert!(m.contains("channel binding does not match"), "{m}");
+        let m = protocol_error(exchange_with("n,,n=,r=abc", |m, _| {
+            m.replacen("c=biws", "c=", 1)
+        }));
+        assert!(m.contains("channel binding"), "{m}");
+        assert!(matches!(
+            exchange_with("n,a=admin,n=,r=abc", |m, _| m.to_owned()),
+            Err(ScramError::Unsupported(_))
+        ));
+        assert!(matches!(
+            exchange_with("n,,m=ext,n=,r=abc", |m, _| m.to_owned()),
+            Err(ScramError::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn malformed_and_overlong_nonces_are_refused() {
+        let long = format!("n,,n=,r={}", "a".repeat(MAX_NONCE + 1));
+        for first in [
+            "n,,n=,r=",
+            "n,,n=,r=ab\u{7f}c",
+            "n,,n=,r=ab c",
+            "n,,r=abc",
+            "n,,r=abc,n=",
+            "n,,n=",
+            "n,n=,r=abc",
+            "x,,n=,r=abc",
+            "",
+            long.as_str(),
+        ] {
+            protocol_error(exchange_with(first, |m, _| m.to_owned()));
+        }
+    }
+
+    #[test]
+    fn a_final_nonce_that_is_not_the_servers_is_refused() {
+        let m = protocol_error(exchange_with("n,,n=,r=abc", |m, e| {
+            m.replacen(&e.nonce, "abcforgedforgedforged", 1)
+        }));
+        assert!(m.contains("nonce does not match"), "{m}");
+        // The client's own part of the nonce only, without the server's.
+        let m = protocol_error(exchange_with("n,,n=,r=abc", |m, e| {
+            m.replacen(&e.nonce, "abc", 1)
+        }));
+        assert!(m.contains("nonce"), "{m}");
+        // A second r= after the right one is an attribute out of place, then a wrong proof.
+        assert!(exchange_with("n,,n=,r=abc", |m, _| m.replacen(",p=", ",r=other,p=", 1)).is_err());
+    }
+
+    #[test]
+    fn malformed_and_overlong_proofs_are_protocol_errors() {
+        let cases: [&dyn Fn(&str) -> String; 6] = [
+            &|m| m[..m.find(",p=").unwrap()].to_owned(),
+            &|m| format!("{m}A"),
+            &|m| format!("{m}{}", "QUFB".repeat(100_000)),
+            &|m| format!("{}p=!!!notbase64!!!", &m[..m.find("p=").unwrap()]),
+            &|m| {
+                format!(
+                    "{}p={}",
+                    &m[..m.find("p=").unwrap()],
+                    STANDARD.encode([0u8; 31])
+                )
+            },
+            &|m| format!("{m},x=after"),
+        ];
+        for tamper in cases {
+            protocol_error(exchange_with("n,,n=,r=abc", |m, _| tamper(m)));
+        }
+        // A well-formed proof of the wrong password is a rejected login, not a protocol error.
+        assert_eq!(
+            exchange_with("n,,n=,r=abc", |m, _| {
+                let at = m.find("p=").unwrap() + 2;
+                format!("{}{}", &m[..at], STANDARD.encode([7u8; 32]))
+            }),
             Err(ScramError::Rejected)
         );
     }

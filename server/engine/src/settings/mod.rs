@@ -8,6 +8,12 @@ use datafusion::arrow::array::timezone::Tz;
 
 use crate::error::{EngineError, EngineResult, sqlstate};
 
+pub mod startup_options;
+
+/// Startup-packet keys that are not settings: who logs in, where, and the `options`
+/// switches (read by [`startup_options`]).
+const STARTUP_ONLY: &[&str] = &["user", "database", "options", "replication"];
+
 /// The PostgreSQL version Aloe presents itself as; clients branch on it.
 pub const SERVER_VERSION: &str = "15.8";
 /// `server_version_num` matching [`SERVER_VERSION`].
@@ -307,16 +313,19 @@ pub struct Settings {
 
 impl Settings {
     /// Defaults, with the startup parameters the client sent applied on top.
-    pub fn new(user: &str, startup: &BTreeMap<String, String>) -> Self {
+    pub fn new(user: &str, startup: &BTreeMap<String, String>) -> EngineResult<Self> {
         Self::with_server_defaults(user, &[], startup)
     }
 
-    /// Defaults, then the server's defaults for some settings, then the startup parameters.
+    /// Defaults, then the server's defaults for some settings, then the settings of the
+    /// startup packet's `options`, then its other parameters (PostgreSQL's order, so
+    /// `application_name=x` beats `options=-c application_name=y`). A setting that does not
+    /// exist, cannot be changed or gets a bad value refuses the login, as in PostgreSQL.
     pub fn with_server_defaults(
         user: &str,
         server_defaults: &[(&str, String)],
         startup: &BTreeMap<String, String>,
-    ) -> Self {
+    ) -> EngineResult<Self> {
         let mut values: BTreeMap<String, String> = KNOWN
             .iter()
             .map(|k| (k.name.to_owned(), k.default.to_owned()))
@@ -334,14 +343,21 @@ impl Settings {
                 settings.server_defaults.insert(k.name.to_owned(), v);
             }
         }
-        for (name, value) in startup {
-            // Startup packets carry user/database/options too; only settings apply here,
-            // and a bad value in one must not refuse the connection.
-            if known(name).is_some_and(|k| k.settable) {
-                let _ = settings.set(name, value);
-            }
+        let options = match startup.get("options") {
+            Some(options) => startup_options::parse(options)?,
+            None => Vec::new(),
+        };
+        let parameters = startup
+            .iter()
+            // `_pq_.` names ask for protocol extensions, which the protocol answers.
+            .filter(|(name, _)| {
+                !STARTUP_ONLY.contains(&name.as_str()) && !name.starts_with("_pq_.")
+            })
+            .map(|(name, value)| (name.clone(), value.clone()));
+        for (name, value) in options.into_iter().chain(parameters) {
+            settings.set(&name, &value)?;
         }
-        settings
+        Ok(settings)
     }
 
     /// The canonical spelling of a known setting (`timezone` → `TimeZone`).
@@ -592,7 +608,7 @@ mod tests {
     use super::*;
 
     fn fresh() -> Settings {
-        Settings::new("aloe", &BTreeMap::new())
+        Settings::new("aloe", &BTreeMap::new()).unwrap()
     }
 
     #[test]
@@ -621,7 +637,8 @@ mod tests {
                 ("idle_session_timeout", "3600000".into()),
             ],
             &startup,
-        );
+        )
+        .unwrap();
         assert_eq!(
             s.statement_timeout_ms(),
             5000,
@@ -638,6 +655,51 @@ mod tests {
         s.set("idle_session_timeout", "0").unwrap();
         s.reset_all();
         assert_eq!(s.idle_timeout_ms(false), 3_600_000);
+    }
+
+    fn started(parameters: &[(&str, &str)]) -> EngineResult<Settings> {
+        let startup = parameters
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::new("aloe", &startup)
+    }
+
+    #[test]
+    fn startup_options_apply_before_the_other_parameters() {
+        let s = started(&[
+            ("user", "aloe"),
+            ("database", "aloe"),
+            ("_pq_.some_extension", "1"),
+            (
+                "options",
+                r"-c search_path=bronze,\ gold --statement-timeout=7s -c application_name=opt",
+            ),
+            ("application_name", "param"),
+        ])
+        .unwrap();
+        assert_eq!(s.get("search_path").unwrap(), "bronze, gold");
+        assert_eq!(s.search_path(), ["bronze", "gold"]);
+        assert_eq!(s.statement_timeout_ms(), 7000);
+        assert_eq!(s.get("application_name").unwrap(), "param");
+    }
+
+    #[test]
+    fn startup_settings_are_refused_as_postgresql_refuses_them() {
+        let code = |p: &[(&str, &str)]| started(p).err().map(|e| e.code);
+        assert_eq!(
+            code(&[("options", "-c statement_timeout=abc")]).unwrap(),
+            "22023"
+        );
+        assert_eq!(code(&[("TimeZone", "Nowhere/Atlantis")]).unwrap(), "22023");
+        assert_eq!(code(&[("options", "-c nosuch=1")]).unwrap(), "42704");
+        assert_eq!(code(&[("nosuch", "1")]).unwrap(), "42704");
+        assert_eq!(
+            code(&[("options", "-c server_version=1")]).unwrap(),
+            "55P02"
+        );
+        assert_eq!(code(&[("options", "-c search_path")]).unwrap(), "42601");
+        assert_eq!(code(&[("options", "-c my.flag=on")]), None);
     }
 
     #[test]
