@@ -16,10 +16,7 @@ use std::time::Duration;
 use aloe_engine::{EngineError, Outcome, Session};
 use async_trait::async_trait;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{
-    DataType, Float32Type, Float64Type, IntervalMonthDayNano, IntervalMonthDayNanoType,
-    IntervalUnit,
-};
+use datafusion::arrow::datatypes::{DataType, IntervalUnit};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use futures::StreamExt;
 use sqllogictest::{DBOutput, DefaultColumnType, default_column_validator, default_validator};
@@ -111,15 +108,6 @@ fn pg_text(array: &ArrayRef, row: usize) -> Option<String> {
     if array.is_null(row) {
         return None;
     }
-    let float = |v: f64| {
-        if v.is_nan() {
-            "NaN".to_owned()
-        } else if v.is_infinite() {
-            if v > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
-        } else {
-            v.to_string()
-        }
-    };
     Some(match array.data_type() {
         DataType::Boolean => if array.as_boolean().value(row) {
             "t"
@@ -127,14 +115,17 @@ fn pg_text(array: &ArrayRef, row: usize) -> Option<String> {
             "f"
         }
         .to_owned(),
-        DataType::Float64 => float(array.as_primitive::<Float64Type>().value(row)),
-        DataType::Float32 => {
-            let v = array.as_primitive::<Float32Type>().value(row);
-            if v.is_finite() {
-                v.to_string()
-            } else {
-                float(v as f64)
-            }
+        // The wire's own text output, so both runs print floats and times alike.
+        DataType::Float64
+        | DataType::Float32
+        | DataType::Timestamp(_, _)
+        | DataType::Time32(_)
+        | DataType::Time64(_)
+        | DataType::Interval(IntervalUnit::MonthDayNano) => {
+            aloe_wire::text_output::as_text(&array.slice(row, 1))
+                .expect("a text form")
+                .value(0)
+                .to_owned()
         }
         DataType::List(_) => {
             let list = array.as_list::<i32>().value(row);
@@ -146,19 +137,10 @@ fn pg_text(array: &ArrayRef, row: usize) -> Option<String> {
                 .collect();
             format!("{{{}}}", items.join(","))
         }
-        DataType::Interval(IntervalUnit::MonthDayNano) => {
-            interval(array.as_primitive::<IntervalMonthDayNanoType>().value(row))
-        }
-        _ => {
-            // PostgreSQL's date/time style (ISO, without the T).
-            let options = FormatOptions::default()
-                .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f"))
-                .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.f%#z"));
-            ArrayFormatter::try_new(array.as_ref(), &options)
-                .expect("a formatter")
-                .value(row)
-                .to_string()
-        }
+        _ => ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default())
+            .expect("a formatter")
+            .value(row)
+            .to_string(),
     })
 }
 
@@ -229,39 +211,6 @@ fn array_item(t: String) -> String {
     } else {
         format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""))
     }
-}
-
-/// PostgreSQL's text form of an interval (`1 year 2 mons 3 days 04:05:06`), as the wire's
-/// encoder writes it.
-fn interval(v: IntervalMonthDayNano) -> String {
-    let unit = |n: i64, one: &str, many: &str| {
-        (n != 0).then(|| format!("{n} {}", if n.abs() == 1 { one } else { many }))
-    };
-    let (years, months) = (v.months as i64 / 12, v.months as i64 % 12);
-    let mut parts: Vec<String> = [
-        unit(years, "year", "years"),
-        unit(months, "mon", "mons"),
-        unit(v.days as i64, "day", "days"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if v.nanoseconds != 0 || parts.is_empty() {
-        let sign = if v.nanoseconds < 0 { "-" } else { "" };
-        let micros = (v.nanoseconds / 1000).unsigned_abs();
-        let (secs, frac) = (micros / 1_000_000, micros % 1_000_000);
-        let mut time = format!(
-            "{sign}{:02}:{:02}:{:02}",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        );
-        if frac != 0 {
-            time += format!(".{frac:06}").trim_end_matches('0');
-        }
-        parts.push(time);
-    }
-    parts.join(" ")
 }
 
 /// The row count at the end of a command tag (`INSERT 0 3`), or 0.

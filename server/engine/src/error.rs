@@ -27,6 +27,10 @@ pub mod sqlstate {
     pub const DIVISION_BY_ZERO: &str = "22012";
     /// A value does not fit its type.
     pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
+    /// A date/time literal that does not parse.
+    pub const INVALID_DATETIME_FORMAT: &str = "22007";
+    /// A date/time field out of its range (month 13, February 30th, 25 o'clock).
+    pub const DATETIME_FIELD_OVERFLOW: &str = "22008";
     /// Datatype mismatch.
     pub const DATATYPE_MISMATCH: &str = "42804";
     /// Parameter value not valid.

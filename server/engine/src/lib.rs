@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod changes;
 pub mod error;
 pub mod functions;
+pub mod input;
 pub mod kafka;
 pub mod lake;
 pub mod limits;

@@ -62,6 +62,13 @@ pub fn query_response(
     let rows = batches
         .map(move |batch| match batch {
             Ok(batch) => {
+                let batch = match super::text_output::for_text(&row_fields, batch) {
+                    Ok(batch) => batch,
+                    Err(e) => {
+                        return stream::iter(std::iter::once(Err(df_to_pg(e.into()))))
+                            .right_stream();
+                    }
+                };
                 let metrics = metrics.clone();
                 let rows: Box<dyn Iterator<Item = _> + Send> = Box::new(
                     encode_recordbatch(row_fields.clone(), batch).inspect(move |row| {

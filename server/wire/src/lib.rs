@@ -16,6 +16,7 @@ mod notices;
 mod params;
 mod simple;
 mod startup;
+pub mod text_output;
 pub mod tls;
 
 use std::sync::Arc;

@@ -123,7 +123,8 @@ pub fn parse(sql: &str) -> EngineResult<Vec<Parsed>> {
                 None => continue,
             }
         };
-        let statement = crate::sql::rewrite::rewrite(statement);
+        let mut statement = crate::sql::rewrite::rewrite(statement);
+        crate::sql::rewrite::literals::rewrite(&mut statement)?;
         parsed.push(Parsed {
             kind: crate::sql::kind::Kind::of(&statement),
             statement,

@@ -13,6 +13,7 @@ pub mod empty_selects;
 pub mod expandarray;
 pub mod from_functions;
 pub mod like_escape;
+pub mod literals;
 pub mod names;
 pub mod regproc;
 pub mod storage_options;
