@@ -65,7 +65,9 @@ async fn a_statement_running_at_sigterm_finishes_and_its_commit_is_whole() {
 #[tokio::test]
 async fn past_the_grace_period_a_running_statement_gets_57p01_and_nothing_is_committed() {
     let dir = tempfile::tempdir().unwrap();
-    let grace = [("ALOE_LIMITS__SHUTDOWN_GRACE", "1s")];
+    // Long enough for the write to have flushed data files on a loaded machine, so that the
+    // check below of what a stopped write leaves behind has something to look at.
+    let grace = [("ALOE_LIMITS__SHUTDOWN_GRACE", "5s")];
     let mut server = Server::start_in(dir.path(), &[], &grace);
     let busy = server.connect().await;
     // Ten billion rows: it cannot finish within the grace period.

@@ -27,6 +27,8 @@ pub mod sqlstate {
     pub const DIVISION_BY_ZERO: &str = "22012";
     /// A value does not fit its type.
     pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
+    /// sqrt of a negative number, a power PostgreSQL cannot take.
+    pub const INVALID_ARGUMENT_FOR_POWER_FUNCTION: &str = "2201F";
     /// A date/time literal that does not parse.
     pub const INVALID_DATETIME_FORMAT: &str = "22007";
     /// A date/time field out of its range (month 13, February 30th, 25 o'clock).
@@ -187,19 +189,69 @@ fn classify_arrow(e: &ArrowError) -> EngineError {
     use sqlstate::*;
     match e {
         ArrowError::DivideByZero => EngineError::new(DIVISION_BY_ZERO, "division by zero"),
-        ArrowError::CastError(m) | ArrowError::ParseError(m) => {
-            EngineError::new(INVALID_TEXT_REPRESENTATION, m.clone())
-        }
+        ArrowError::CastError(m) | ArrowError::ParseError(m) => cast_error(m),
         ArrowError::ArithmeticOverflow(m) => {
             EngineError::new(NUMERIC_VALUE_OUT_OF_RANGE, m.clone())
         }
         ArrowError::MemoryError(m) => EngineError::new(OUT_OF_MEMORY, m.clone()),
+        ArrowError::ComputeError(m) if m.contains("square root of a negative number") => {
+            EngineError::new(
+                INVALID_ARGUMENT_FOR_POWER_FUNCTION,
+                "cannot take square root of a negative number",
+            )
+        }
         ArrowError::ExternalError(inner) => match inner.downcast_ref::<DataFusionError>() {
             Some(df) => classify(df),
             None => EngineError::new(INTERNAL_ERROR, inner.to_string()),
         },
         other => EngineError::new(INTERNAL_ERROR, other.to_string()),
     }
+}
+
+/// PostgreSQL's name of an Arrow integer or boolean type, as its cast messages say it.
+fn pg_type_name(arrow: &str) -> Option<&'static str> {
+    Some(match arrow {
+        "Int16" => "smallint",
+        "Int32" => "integer",
+        "Int64" => "bigint",
+        "Boolean" => "boolean",
+        _ => return None,
+    })
+}
+
+/// Arrow's cast errors in PostgreSQL's words and codes: a number too big for its type is
+/// 22003 (`integer out of range`, `value "3000000000" is out of range for type integer`),
+/// text that is no number or boolean 22P02 (`invalid input syntax for type integer: "1.5"`).
+fn cast_error(m: &str) -> EngineError {
+    use sqlstate::*;
+    // "Can't cast value 3000000000 to type Int32"
+    if let Some(rest) = m.strip_prefix("Can't cast value ")
+        && let Some((_, arrow)) = rest.rsplit_once(" to type ")
+        && let Some(name) = pg_type_name(arrow)
+    {
+        return EngineError::new(NUMERIC_VALUE_OUT_OF_RANGE, format!("{name} out of range"));
+    }
+    // "Cannot cast string '1.5' to value of Int32 type", "Cannot cast value 'maybe' to ..."
+    let quoted = m
+        .strip_prefix("Cannot cast string '")
+        .or_else(|| m.strip_prefix("Cannot cast value '"));
+    if let Some(rest) = quoted
+        && let Some((value, tail)) = rest.rsplit_once("' to value of ")
+        && let Some(name) = tail.strip_suffix(" type").and_then(pg_type_name)
+    {
+        let digits = value.trim().trim_start_matches(['-', '+']);
+        if name != "boolean" && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            return EngineError::new(
+                NUMERIC_VALUE_OUT_OF_RANGE,
+                format!("value \"{value}\" is out of range for type {name}"),
+            );
+        }
+        return EngineError::new(
+            INVALID_TEXT_REPRESENTATION,
+            format!("invalid input syntax for type {name}: \"{value}\""),
+        );
+    }
+    EngineError::new(INVALID_TEXT_REPRESENTATION, m.to_owned())
 }
 
 /// Maps a DataFusion error to the SQLSTATE PostgreSQL would use for the same mistake.
@@ -282,6 +334,8 @@ fn classify_message(m: &str) -> EngineError {
         UNDEFINED_FUNCTION
     } else if lower.contains("divide by zero") || lower.contains("division by zero") {
         DIVISION_BY_ZERO
+    } else if lower.contains("square root of a negative number") {
+        INVALID_ARGUMENT_FOR_POWER_FUNCTION
     } else if lower.contains("cannot cast") || lower.contains("cast error") {
         INVALID_TEXT_REPRESENTATION
     } else if lower.contains("already exists") {

@@ -109,6 +109,8 @@ impl Session {
             let existing = state.read().clone();
             *state.write() = SessionStateBuilder::new_from_existing(existing)
                 .with_type_planner(Arc::new(crate::plan::types::PgTypePlanner))
+                // After DataFusion's type coercion, which it needs to know the operand types.
+                .with_analyzer_rule(Arc::new(crate::plan::checked_arithmetic::CheckedArithmetic))
                 // Delta writes plan nodes of their own (row counters) that only its planner
                 // knows; it falls back to DataFusion's planner for everything else.
                 .with_query_planner(aloe_connectors::lake::delta::planner())
