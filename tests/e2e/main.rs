@@ -25,6 +25,7 @@ mod load;
 mod malformed;
 mod metrics;
 mod models;
+mod parameters;
 mod python;
 mod raw;
 mod result_cache;

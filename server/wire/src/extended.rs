@@ -37,13 +37,22 @@ impl QueryParser for Parser {
         &self,
         client: &C,
         sql: &str,
-        _types: &[Option<Type>],
+        types: &[Option<Type>],
     ) -> PgWireResult<Option<Prepared>>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
         let session = session_of(client)?;
-        session.prepare(sql).await.map_err(to_pg)
+        // Unknown (0) and unspecified types are the server's to infer.
+        let declared: Vec<Option<String>> = types
+            .iter()
+            .map(|t| {
+                t.as_ref()
+                    .filter(|t| **t != Type::UNKNOWN)
+                    .map(|t| t.name().to_owned())
+            })
+            .collect();
+        session.prepare(sql, &declared).await.map_err(to_pg)
     }
 
     fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {

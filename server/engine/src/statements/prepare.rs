@@ -8,7 +8,9 @@ use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::sql::parser::Statement as DFStatement;
-use datafusion::sql::sqlparser::ast::Statement;
+use datafusion::sql::sqlparser::ast::{DataType as SqlDataType, Statement};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser as SqlParser;
 
 use crate::error::{EngineError, EngineResult};
 use crate::session::Session;
@@ -19,16 +21,22 @@ use crate::sql::parse::parse;
 
 impl Session {
     /// Parses and plans one statement for the extended protocol; `None` for an empty query.
-    /// A statement that fails here counts as a statement that failed, in the metrics and in
-    /// the transaction block.
-    pub async fn prepare(&self, sql: &str) -> EngineResult<Option<Prepared>> {
+    /// `declared` holds the parameter types the client's Parse named (PostgreSQL type names,
+    /// `None` where it left the type to the server): each is its parameter's type wherever
+    /// the parameter stands, as in PostgreSQL. A statement that fails here counts as a
+    /// statement that failed, in the metrics and in the transaction block.
+    pub async fn prepare(
+        &self,
+        sql: &str,
+        declared: &[Option<String>],
+    ) -> EngineResult<Option<Prepared>> {
         let statements = parse(sql);
         let label = match &statements {
             Ok(s) => s.first().map_or("other", |p| p.kind.label),
             Err(_) => Kind::unparsed().label,
         };
         let prepared = match statements {
-            Ok(statements) => self.prepare_statement(sql, statements).await,
+            Ok(statements) => self.prepare_statement(sql, statements, declared).await,
             Err(e) => Err(e),
         };
         if prepared.is_err() {
@@ -43,6 +51,7 @@ impl Session {
         &self,
         sql: &str,
         mut statements: Vec<crate::sql::parse::Parsed>,
+        declared: &[Option<String>],
     ) -> EngineResult<Option<Prepared>> {
         if statements.len() > 1 {
             return Err(EngineError::syntax(
@@ -78,26 +87,48 @@ impl Session {
                     Family::Query | Family::Planned
                 ) =>
                 {
-                    self.plan_for_describe(&mut prepared).await?
+                    self.plan_for_describe(&mut prepared, declared).await?
                 }
                 _ => {}
             },
             DFStatement::Reset(_) => {}
-            _ => self.plan_for_describe(&mut prepared).await?,
+            _ => self.plan_for_describe(&mut prepared, declared).await?,
         }
         Ok(Some(prepared))
     }
 
-    async fn plan_for_describe(&self, prepared: &mut Prepared) -> EngineResult<()> {
+    async fn plan_for_describe(
+        &self,
+        prepared: &mut Prepared,
+        declared: &[Option<String>],
+    ) -> EngineResult<()> {
         // Read before planning: a change made meanwhile must make the plan stale.
         let changes = self.shared.changes.current();
         let epoch = self.epoch.load(Ordering::SeqCst);
-        let plan = self
+        let mut plan = self
             .ctx
             .state()
             .statement_to_plan(prepared.statement.statement.clone())
             .await?;
-        prepared.param_types = parameter_types(&plan)?;
+        let mut param_types = parameter_types(&plan)?;
+        if declared.iter().any(Option::is_some)
+            && let DFStatement::Statement(inner) = &prepared.statement.statement
+            && let Some(types) = typed_parameters(declared, &param_types)?
+        {
+            // Planned again as `PREPARE p(<types>) AS <statement>`: DataFusion's own way of
+            // giving placeholders their types before it plans what surrounds them.
+            let wrapped = DFStatement::Statement(Box::new(Statement::Prepare {
+                name: "aloe_parse".into(),
+                data_types: types,
+                statement: inner.clone(),
+            }));
+            let typed = self.ctx.state().statement_to_plan(wrapped).await?;
+            if let LogicalPlan::Statement(datafusion::logical_expr::Statement::Prepare(p)) = typed {
+                plan = p.input.as_ref().clone();
+                param_types = parameter_types(&plan)?;
+            }
+        }
+        prepared.param_types = param_types;
         if super::query::returns_rows(&plan) {
             prepared.schema = Some(plan.schema().inner().clone());
         }
@@ -108,6 +139,62 @@ impl Session {
         });
         Ok(())
     }
+}
+
+/// The SQL types of every parameter for a typed plan: the client's where it named one, else
+/// the one inferred without them; `None` when an inferred type has no SQL name here.
+fn typed_parameters(
+    declared: &[Option<String>],
+    inferred: &[Option<FieldRef>],
+) -> EngineResult<Option<Vec<SqlDataType>>> {
+    let count = declared.len().max(inferred.len());
+    let mut types = Vec::with_capacity(count);
+    for i in 0..count {
+        let name = match declared.get(i).cloned().flatten() {
+            Some(name) => name,
+            None => match inferred
+                .get(i)
+                .cloned()
+                .flatten()
+                .and_then(|f| sql_name(f.data_type()))
+            {
+                Some(name) => name,
+                None => return Ok(None),
+            },
+        };
+        let parsed = SqlParser::new(&PostgreSqlDialect {})
+            .try_with_sql(&name)
+            .and_then(|mut p| p.parse_data_type())
+            .map_err(|_| {
+                EngineError::new(
+                    crate::error::sqlstate::UNDEFINED_OBJECT,
+                    format!("type \"{name}\" does not exist"),
+                )
+            })?;
+        types.push(parsed);
+    }
+    Ok(Some(types))
+}
+
+/// The PostgreSQL name of an Arrow type a parameter may take.
+fn sql_name(data_type: &DataType) -> Option<String> {
+    Some(match data_type {
+        DataType::Boolean => "bool".into(),
+        DataType::Int16 => "int2".into(),
+        DataType::Int32 => "int4".into(),
+        DataType::Int64 => "int8".into(),
+        DataType::Float32 => "float4".into(),
+        DataType::Float64 => "float8".into(),
+        DataType::Decimal128(p, s) => format!("numeric({p},{s})"),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "text".into(),
+        DataType::Binary | DataType::LargeBinary => "bytea".into(),
+        DataType::Date32 => "date".into(),
+        DataType::Timestamp(_, None) => "timestamp".into(),
+        DataType::Timestamp(_, Some(_)) => "timestamptz".into(),
+        DataType::Time64(_) => "time".into(),
+        DataType::Interval(_) => "interval".into(),
+        _ => return None,
+    })
 }
 
 /// Parameter types by position ($1 first), from the plan, with placeholders that sit
