@@ -87,4 +87,13 @@ async fn declared_types_hold_in_every_position() {
         .unwrap()
         .get(0);
     assert_eq!(sum, 8.0);
+    // A declared type with no SQL name here (an int4[] is `_int4`) leaves the parameter to
+    // inference, as before, rather than refusing the Parse.
+    let s = c
+        .prepare_typed(
+            "SELECT count(*) FROM public.typed WHERE v > $1",
+            &[Type::INT4_ARRAY],
+        )
+        .await;
+    assert!(s.is_ok(), "{s:?}");
 }

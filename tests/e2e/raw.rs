@@ -51,6 +51,19 @@ pub fn frame(kind: u8, body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A protocol 3.0 StartupMessage with these parameters.
+pub fn startup_packet(parameters: &[(&str, &str)]) -> Vec<u8> {
+    let mut body = 196608i32.to_be_bytes().to_vec();
+    for (k, v) in parameters {
+        body.extend(cstr(k));
+        body.extend(cstr(v));
+    }
+    body.push(0);
+    let mut packet = ((body.len() + 4) as i32).to_be_bytes().to_vec();
+    packet.extend(body);
+    packet
+}
+
 /// A NUL-terminated string.
 pub fn cstr(s: &str) -> Vec<u8> {
     let mut v = s.as_bytes().to_vec();
@@ -77,15 +90,11 @@ impl Raw {
     /// Connects with extra startup parameters; returns the startup's answer too.
     pub fn startup_with(addr: SocketAddr, extra: &[(&str, &str)]) -> (Raw, Vec<Message>) {
         let mut raw = Raw::connect(addr);
-        let mut body = 196608i32.to_be_bytes().to_vec();
-        for (k, v) in [("user", "aloe"), ("database", "aloe")].iter().chain(extra) {
-            body.extend(cstr(k));
-            body.extend(cstr(v));
-        }
-        body.push(0);
-        let mut packet = ((body.len() + 4) as i32).to_be_bytes().to_vec();
-        packet.extend(body);
-        raw.send(&packet);
+        let parameters: Vec<(&str, &str)> = [("user", "aloe"), ("database", "aloe")]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .collect();
+        raw.send(&startup_packet(&parameters));
         let answer = raw.until_ready();
         (raw, answer)
     }

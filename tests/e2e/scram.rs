@@ -7,7 +7,7 @@
 use postgres_protocol::authentication::sasl::{ChannelBinding, ScramSha256};
 
 use crate::harness::{Server, write};
-use crate::raw::{Message, Raw, cstr, frame};
+use crate::raw::{Message, Raw, cstr, frame, startup_packet};
 
 const PASSWORD: &str = "pencil sharpener";
 
@@ -46,15 +46,10 @@ fn server() -> (Server, tempfile::TempDir) {
 /// answer (AuthenticationOk's ReadyForQuery, or the ErrorResponse).
 fn login(server: &Server, password: &str, forgery: &Forgery) -> Message {
     let mut raw = Raw::connect(server.addr);
-    let mut body = 196608i32.to_be_bytes().to_vec();
-    for (k, v) in [("user", "analyst"), ("database", "aloe")] {
-        body.extend(cstr(k));
-        body.extend(cstr(v));
-    }
-    body.push(0);
-    let mut packet = ((body.len() + 4) as i32).to_be_bytes().to_vec();
-    packet.extend(body);
-    raw.send(&packet);
+    raw.send(&startup_packet(&[
+        ("user", "analyst"),
+        ("database", "aloe"),
+    ]));
     let offer = raw.read().expect("an authentication request");
     assert_eq!(offer.kind, b'R');
     assert_eq!(&offer.body[..4], &10i32.to_be_bytes(), "AuthenticationSASL");

@@ -47,9 +47,13 @@ impl QueryParser for Parser {
         let declared: Vec<Option<String>> = types
             .iter()
             .map(|t| {
-                t.as_ref()
-                    .filter(|t| **t != Type::UNKNOWN)
-                    .map(|t| t.name().to_owned())
+                t.as_ref().filter(|t| **t != Type::UNKNOWN).map(|t| {
+                    // Array types are named `_int4` in pg_type, `int4[]` in SQL.
+                    match t.name().strip_prefix('_') {
+                        Some(element) => format!("{element}[]"),
+                        None => t.name().to_owned(),
+                    }
+                })
             })
             .collect();
         session.prepare(sql, &declared).await.map_err(to_pg)

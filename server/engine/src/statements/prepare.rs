@@ -142,7 +142,8 @@ impl Session {
 }
 
 /// The SQL types of every parameter for a typed plan: the client's where it named one, else
-/// the one inferred without them; `None` when an inferred type has no SQL name here.
+/// the one inferred without them; `None` (keep the untyped plan) when a type has no SQL name
+/// here, such as an array type's `_int4`, so a Parse that planned before still plans.
 fn typed_parameters(
     declared: &[Option<String>],
     inferred: &[Option<FieldRef>],
@@ -162,16 +163,13 @@ fn typed_parameters(
                 None => return Ok(None),
             },
         };
-        let parsed = SqlParser::new(&PostgreSqlDialect {})
+        match SqlParser::new(&PostgreSqlDialect {})
             .try_with_sql(&name)
             .and_then(|mut p| p.parse_data_type())
-            .map_err(|_| {
-                EngineError::new(
-                    crate::error::sqlstate::UNDEFINED_OBJECT,
-                    format!("type \"{name}\" does not exist"),
-                )
-            })?;
-        types.push(parsed);
+        {
+            Ok(parsed) => types.push(parsed),
+            Err(_) => return Ok(None),
+        }
     }
     Ok(Some(types))
 }
