@@ -33,6 +33,8 @@ pub mod sqlstate {
     pub const INVALID_DATETIME_FORMAT: &str = "22007";
     /// A date/time field out of its range (month 13, February 30th, 25 o'clock).
     pub const DATETIME_FIELD_OVERFLOW: &str = "22008";
+    /// A subquery used as an expression returned more than one row.
+    pub const CARDINALITY_VIOLATION: &str = "21000";
     /// Datatype mismatch.
     pub const DATATYPE_MISMATCH: &str = "42804";
     /// Parameter value not valid.

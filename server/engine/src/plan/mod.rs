@@ -1,7 +1,9 @@
 //! What Aloe adds to DataFusion's planning: PostgreSQL type names, row estimates and physical
-//! rules run after DataFusion's own, PostgreSQL's overflow and division-by-zero errors.
+//! rules run after DataFusion's own, PostgreSQL's overflow and division-by-zero errors,
+//! correlated subqueries DataFusion cannot unnest.
 
 pub mod checked_arithmetic;
 pub mod compact_views;
+pub mod decorrelate;
 pub mod statistics;
 pub mod types;

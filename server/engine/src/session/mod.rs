@@ -109,6 +109,9 @@ impl Session {
             let existing = state.read().clone();
             *state.write() = SessionStateBuilder::new_from_existing(existing)
                 .with_type_planner(Arc::new(crate::plan::types::PgTypePlanner))
+                // After DataFusion's type coercion, so that the comparisons it builds are typed,
+                // and before DataFusion's checks refuse the shapes it rewrites.
+                .with_analyzer_rule(Arc::new(crate::plan::decorrelate::DecorrelateSubqueries))
                 // After DataFusion's type coercion, which it needs to know the operand types.
                 .with_analyzer_rule(Arc::new(crate::plan::checked_arithmetic::CheckedArithmetic))
                 // Delta writes plan nodes of their own (row counters) that only its planner

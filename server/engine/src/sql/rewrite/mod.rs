@@ -15,6 +15,7 @@ pub mod from_functions;
 pub mod like_escape;
 pub mod literals;
 pub mod names;
+pub mod quantified_subqueries;
 pub mod regproc;
 pub mod storage_options;
 pub mod subqueries;
@@ -38,6 +39,8 @@ static RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::new(||
         Arc::new(crate::sql::rewrite::regproc::RegprocNames),
         Arc::new(AliasDuplicatedProjectionRewrite),
         Arc::new(ResolveUnqualifiedIdentifier),
+        // Before the array rewrite, which would otherwise take a subquery for an array.
+        Arc::new(crate::sql::rewrite::quantified_subqueries::QuantifiedSubqueries),
         Arc::new(RewriteArrayAnyAllOperation),
         Arc::new(PrependUnqualifiedPgTableName),
         Arc::new(StripCallableQualifier),

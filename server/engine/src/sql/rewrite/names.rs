@@ -55,6 +55,23 @@ pub fn pg_name(e: &Expr) -> String {
             _ => "?column?".into(),
         },
         Expr::Case { .. } => "case".into(),
+        Expr::Exists { negated: false, .. } => "exists".into(),
+        // A scalar subquery is named after its one output column.
+        Expr::Subquery(q) => first_output_name(q.body.as_ref()),
+        _ => "?column?".into(),
+    }
+}
+
+/// The name of a query's first output column, as its select list gives it.
+fn first_output_name(body: &SetExpr) -> String {
+    match body {
+        SetExpr::Select(select) => match select.projection.first() {
+            Some(SelectItem::UnnamedExpr(e)) => pg_name(e),
+            Some(SelectItem::ExprWithAlias { alias, .. }) => alias.value.clone(),
+            _ => "?column?".into(),
+        },
+        SetExpr::Query(q) => first_output_name(q.body.as_ref()),
+        SetExpr::SetOperation { left, .. } => first_output_name(left),
         _ => "?column?".into(),
     }
 }
@@ -126,7 +143,13 @@ mod tests {
 
     #[test]
     fn names_follow_postgresql() {
-        let sql = named("SELECT count(*), t.name, NULL, NULL, 1::int4, CAST(a AS text) FROM t");
+        let sql = named(
+            "SELECT count(*), t.name, NULL, NULL, 1::int4, CAST(a AS text), \
+             (SELECT max(b) FROM u), (SELECT b AS c FROM u), EXISTS (SELECT 1) FROM t",
+        );
+        assert!(sql.contains("FROM u) AS \"max\""), "{sql}");
+        assert!(sql.contains("FROM u) AS \"c\""), "{sql}");
+        assert!(sql.contains("AS \"exists\""), "{sql}");
         assert!(sql.contains("count(*) AS \"count\""), "{sql}");
         assert!(sql.contains("t.name AS \"name\""), "{sql}");
         assert!(sql.contains("NULL AS \"?column?\","), "{sql}");
