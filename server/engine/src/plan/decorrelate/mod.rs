@@ -175,6 +175,8 @@ fn rewrite_projection(p: Projection) -> Result<Transformed<LogicalPlan>> {
 /// being aggregated.
 fn rewrite_aggregate(a: Aggregate) -> Result<Transformed<LogicalPlan>> {
     let mut outer = Outer::new(a.input.clone());
+    // DataFusion decorrelates scalar subqueries in projections and filters only.
+    outer.in_aggregate = true;
     let named = |es: &[Expr], outer: &mut Outer| -> Result<Vec<Expr>> {
         es.iter()
             .map(|e| {
@@ -200,6 +202,8 @@ struct Outer {
     /// The input with every rewritten subquery's answers left-joined to it.
     plan: LogicalPlan,
     changed: bool,
+    /// The node is an aggregate, whose subqueries DataFusion's own rules never reach.
+    in_aggregate: bool,
 }
 
 impl Outer {
@@ -208,6 +212,7 @@ impl Outer {
             plan: input.as_ref().clone(),
             input,
             changed: false,
+            in_aggregate: false,
         }
     }
 
@@ -241,7 +246,8 @@ impl Outer {
         match e {
             Expr::ScalarSubquery(s) => {
                 let (correlated, simple) = judge(s);
-                correlated && !(simple && datafusion_scalar_form(&s.subquery))
+                correlated
+                    && (self.in_aggregate || !(simple && datafusion_scalar_form(&s.subquery)))
             }
             Expr::Exists(Exists { subquery, .. }) => {
                 let (correlated, simple) = judge(subquery);
