@@ -27,7 +27,7 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
-        name: "scalar count, equality (DataFusion's own)",
+        name: "scalar count, equality, inside sum()",
         correlated: "select sum((select count(*) from t where t.x = o.a)) from o",
         by_hand: Some(
             "select sum(coalesce(c, 0)) from o left join \
