@@ -436,8 +436,18 @@ fn left_join_domain(input: &LogicalPlan, d: &Domain, marker: &str) -> Result<Opt
         .zip(keys)
         .map(|(l, r)| (Expr::Column(l.clone()), Expr::Column(r)))
         .collect();
-    let join = Join::try_new(
-        d.plan.clone(),
+    Ok(Some(left_join_matching_nulls(d.plan.clone(), right, on)?))
+}
+
+/// `left` LEFT JOIN `right` on `on`, NULL matching NULL: a domain value that is NULL must find
+/// its own answers.
+pub fn left_join_matching_nulls(
+    left: Arc<LogicalPlan>,
+    right: LogicalPlan,
+    on: Vec<(Expr, Expr)>,
+) -> Result<LogicalPlan> {
+    Ok(LogicalPlan::Join(Join::try_new(
+        left,
         Arc::new(right),
         on,
         None,
@@ -445,8 +455,7 @@ fn left_join_domain(input: &LogicalPlan, d: &Domain, marker: &str) -> Result<Opt
         JoinConstraint::On,
         NullEquality::NullEqualsNull,
         false,
-    )?;
-    Ok(Some(LogicalPlan::Join(join)))
+    )?))
 }
 
 /// `p` with its domain columns under fresh names, so that it can be joined with a plan that

@@ -32,14 +32,14 @@ use std::sync::Arc;
 
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
-use datafusion::common::{Column, NullEquality, Result, ScalarValue};
+use datafusion::common::{Column, Result, ScalarValue};
 use datafusion::functions_aggregate::expr_fn::bool_or;
 use datafusion::logical_expr::expr::{Exists, InSubquery, SetComparison, SetQuantifier};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::{conjunction, split_conjunction, split_conjunction_owned};
 use datafusion::logical_expr::{
-    Aggregate, BinaryExpr, Expr, Filter, Join, JoinConstraint, JoinType, LogicalPlan,
-    LogicalPlanBuilder, Operator, Projection, Subquery, lit, when,
+    Aggregate, BinaryExpr, Expr, Filter, Join, JoinType, LogicalPlan, LogicalPlanBuilder, Operator,
+    Projection, Subquery, lit, when,
 };
 use datafusion::optimizer::AnalyzerRule;
 
@@ -438,17 +438,7 @@ impl Outer {
             .zip(keys)
             .map(|(o, k)| (Expr::Column(o.clone()), Expr::Column(Column::from_name(k))))
             .collect();
-        let join = Join::try_new(
-            Arc::new(self.plan.clone()),
-            Arc::new(answers),
-            on,
-            None,
-            JoinType::Left,
-            JoinConstraint::On,
-            NullEquality::NullEqualsNull,
-            false,
-        )?;
-        self.plan = LogicalPlan::Join(join);
+        self.plan = domain::left_join_matching_nulls(Arc::new(self.plan.clone()), answers, on)?;
         self.changed = true;
         Ok(())
     }
