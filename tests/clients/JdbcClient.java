@@ -141,6 +141,27 @@ public class JdbcClient {
                 ResultSet rs = md.getPrimaryKeys(null, "gen", "products");
                 while (rs.next()) { }
             });
+            check("getIndexInfo over a lake table's indexes (answers from PostgreSQL 15)", () -> {
+                try (Statement st = conn.createStatement()) {
+                    st.execute("DROP TABLE IF EXISTS public.jdbc_idx");
+                    st.execute("CREATE TABLE public.jdbc_idx (a BIGINT, b TEXT, c DATE)");
+                    st.execute("CREATE INDEX jdbc_idx_bc ON public.jdbc_idx (b, c)");
+                    st.execute("CREATE UNIQUE INDEX jdbc_idx_a ON public.jdbc_idx (a)");
+                }
+                for (boolean unique : new boolean[]{false, true}) {
+                    ResultSet rs = md.getIndexInfo(null, "public", "jdbc_idx", unique, false);
+                    List<String> got = new ArrayList<>();
+                    while (rs.next()) {
+                        got.add(rs.getString("INDEX_NAME") + ":" + rs.getShort("ORDINAL_POSITION") + ":"
+                            + rs.getString("COLUMN_NAME") + ":" + rs.getBoolean("NON_UNIQUE") + ":"
+                            + rs.getString("ASC_OR_DESC") + ":" + rs.getShort("TYPE"));
+                    }
+                    List<String> want = unique
+                        ? List.of("jdbc_idx_a:1:a:false:A:3")
+                        : List.of("jdbc_idx_a:1:a:false:A:3", "jdbc_idx_bc:1:b:true:A:3", "jdbc_idx_bc:2:c:true:A:3");
+                    expect("index columns (unique only: " + unique + ")", got, want);
+                }
+            });
             check("getImportedKeys", () -> {
                 ResultSet rs = md.getImportedKeys(null, "gen", "orders");
                 while (rs.next()) { }

@@ -1,33 +1,47 @@
 //! Python's PostgreSQL clients against the real server: tests/clients/python_clients.py
-//! (psycopg 3, SQLAlchemy 2, pandas), run with the interpreter that ./scripts/test-all
+//! (psycopg 3, SQLAlchemy 2, pandas) and python_inspector.py (reflection), run with the interpreter that ./scripts/test-all
 //! prepares (TEST_CLIENTS_PYTHON, else its default venv under ~/.cache/aloe, else python3).
 
 use std::process::Command;
 
 use crate::harness::Server;
 
-#[test]
-fn psycopg_sqlalchemy_and_pandas_work() {
-    let server = Server::start();
+/// Runs tests/clients/`script` against `server`; returns its stdout once it has passed.
+fn run_script(script: &str, server: &Server) -> String {
     let python = crate::harness::python();
-    let script = crate::harness::repo().join("tests/clients/python_clients.py");
+    let path = crate::harness::repo().join("tests/clients").join(script);
     let out = Command::new(&python)
-        .arg(script)
+        .arg(path)
         .arg(server.addr.ip().to_string())
         .arg(server.addr.port().to_string())
         .output()
         .unwrap_or_else(|e| {
             panic!("cannot run {python}: {e}; ./scripts/test-all installs the Python clients")
         });
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
-        "python clients failed (interpreter {python}; ./scripts/test-all installs psycopg, \
+        "{script} failed (interpreter {python}; ./scripts/test-all installs psycopg, \
          SQLAlchemy and pandas):\n{stdout}\n{stderr}"
     );
+    stdout
+}
+
+#[test]
+fn psycopg_sqlalchemy_and_pandas_work() {
+    let stdout = run_script("python_clients.py", &Server::start());
     assert!(
         stdout.contains("all python client checks passed"),
         "{stdout}"
     );
+}
+
+/// SQLAlchemy's inspector (primary key, foreign keys, indexes, comments, columns, views),
+/// `Table(..., autoload_with=)` and `pandas.read_sql_table` over a lake table with a view and
+/// an index, with PostgreSQL 15's answers.
+#[test]
+fn sqlalchemy_inspector_and_pandas_reflect_lake_tables() {
+    let stdout = run_script("python_inspector.py", &Server::start());
+    assert!(stdout.contains("all inspector checks passed"), "{stdout}");
 }

@@ -6,7 +6,9 @@ use arrow_pg::datatypes::{PG_OID_ALIAS_KEY, arrow_schema_to_pg_fields, encode_re
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::physical_plan::SendableRecordBatchStream;
 
+use aloe_engine::plan::types::PG_TYPE_KEY;
 use futures::{StreamExt, stream};
+use pgwire::api::Type;
 use pgwire::api::portal::Format;
 use pgwire::api::results::{FieldInfo, QueryResponse};
 use pgwire::error::PgWireResult;
@@ -18,7 +20,67 @@ use aloe_engine::sql::rewrite::names::wire_name;
 /// Column descriptions of a result in the formats the client asked for.
 pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Arc<Vec<FieldInfo>>> {
     let schema = client_view(schema);
-    Ok(Arc::new(arrow_schema_to_pg_fields(&schema, format, None)?))
+    let described = arrow_schema_to_pg_fields(&schema, format, None)?;
+    Ok(Arc::new(
+        described
+            .into_iter()
+            .zip(schema.fields())
+            .map(|(info, field)| match vector_type(field) {
+                Some(t) => FieldInfo::new(
+                    info.name().to_owned(),
+                    info.table_id(),
+                    info.column_id(),
+                    t,
+                    info.format(),
+                ),
+                None => info,
+            })
+            .collect(),
+    ))
+}
+
+/// The fields rows are encoded with: a text-format vector column is text by then (see
+/// `text_output`), and encoded as text, since pgwire would quote it as an array element.
+fn encoding_fields(fields: &Arc<Vec<FieldInfo>>) -> Arc<Vec<FieldInfo>> {
+    let text_vector = |f: &FieldInfo| {
+        f.format() == pgwire::api::results::FieldFormat::Text
+            && matches!(*f.datatype(), Type::INT2_VECTOR | Type::OID_VECTOR)
+    };
+    if !fields.iter().any(text_vector) {
+        return fields.clone();
+    }
+    Arc::new(
+        fields
+            .iter()
+            .map(|f| {
+                if text_vector(f) {
+                    FieldInfo::new(
+                        f.name().to_owned(),
+                        f.table_id(),
+                        f.column_id(),
+                        Type::TEXT,
+                        f.format(),
+                    )
+                } else {
+                    f.clone()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// PostgreSQL's vector types (`pg_index.indkey` is int2vector, `indclass` oidvector): a
+/// list column the catalog tags with one is described as it, and its text is written by
+/// `text_output`. Their binary form is an array's, which arrow-pg writes for the list.
+fn vector_type(field: &Field) -> Option<Type> {
+    if !matches!(field.data_type(), DataType::List(_)) {
+        return None;
+    }
+    match field.metadata().get(PG_TYPE_KEY).map(String::as_str) {
+        Some("int2vector") => Some(Type::INT2_VECTOR),
+        Some("oidvector") => Some(Type::OID_VECTOR),
+        _ => None,
+    }
 }
 
 /// Column names as the client sees them (see `engine::names`), and no oid alias on a
@@ -59,6 +121,7 @@ pub fn query_response(
     metrics: Arc<aloe_engine::metrics::server::ServerMetrics>,
 ) -> QueryResponse {
     let row_fields = fields.clone();
+    let encode_fields = encoding_fields(&fields);
     let rows = batches
         .map(move |batch| match batch {
             Ok(batch) => {
@@ -71,7 +134,7 @@ pub fn query_response(
                 };
                 let metrics = metrics.clone();
                 let rows: Box<dyn Iterator<Item = _> + Send> = Box::new(
-                    encode_recordbatch(row_fields.clone(), batch).inspect(move |row| {
+                    encode_recordbatch(encode_fields.clone(), batch).inspect(move |row| {
                         if let Ok(row) = row {
                             metrics.bytes_sent.inc_by(row.data.len() as u64);
                         }

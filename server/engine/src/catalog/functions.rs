@@ -53,7 +53,11 @@ impl Fixed {
     fn udf(name: &str, arity: usize, value: ScalarValue) -> ScalarUDF {
         ScalarUDF::from(Fixed {
             name: name.to_owned(),
-            signature: Signature::any(arity, Volatility::Stable),
+            signature: if arity == 0 {
+                Signature::nullary(Volatility::Stable)
+            } else {
+                Signature::any(arity, Volatility::Stable)
+            },
             value,
         })
     }
@@ -111,6 +115,19 @@ pub fn register(ctx: &SessionContext, user: &str, settings: Arc<Mutex<Settings>>
     ] {
         ctx.register_udf(Fixed::udf(name, 1, ScalarValue::Boolean(Some(true))));
     }
+
+    // Aloe has no temporary schemas: none is another session's, and the session has none
+    // (PostgreSQL's 0 for "no schema").
+    ctx.register_udf(Fixed::udf(
+        "pg_is_other_temp_schema",
+        1,
+        ScalarValue::Boolean(Some(false)),
+    ));
+    ctx.register_udf(Fixed::udf(
+        "pg_my_temp_schema",
+        0,
+        ScalarValue::Int32(Some(0)),
+    ));
 
     register_search_path(ctx, settings.clone());
 

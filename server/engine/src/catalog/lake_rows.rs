@@ -24,6 +24,23 @@ const PG_CLASS_OID: i64 = 1259;
 /// The btree access method, which recorded indexes claim to use (`relam`).
 const BTREE_AM_OID: i64 = 403;
 
+/// The owner pg_class gives every relation (`relowner` 10).
+const OWNER: &str = "postgres";
+
+/// The `CREATE INDEX` statement PostgreSQL's `pg_get_indexdef` gives for `index`.
+fn index_definition(zone: &str, index: &indexes::IndexDecl) -> String {
+    use super::format::quote_ident;
+    let columns: Vec<String> = index.columns.iter().map(|c| quote_ident(c)).collect();
+    format!(
+        "CREATE {}INDEX {} ON {}.{} USING btree ({})",
+        if index.unique { "UNIQUE " } else { "" },
+        quote_ident(&index.name),
+        quote_ident(zone),
+        quote_ident(&index.table),
+        columns.join(", ")
+    )
+}
+
 /// Which lake-backed table this is.
 #[derive(Debug, Clone, Copy)]
 pub enum Which {
@@ -33,6 +50,10 @@ pub enum Which {
     Indexes,
     /// pg_class: its own rows plus one per recorded index (`relkind` 'i').
     IndexClasses,
+    /// pg_views: the lake's views and their queries.
+    Views,
+    /// pg_indexes: each recorded index with the `CREATE INDEX` that makes it.
+    IndexDefinitions,
     /// pg_stat_user_tables: one row per user table, `n_live_tup` from the row count its
     /// scan knows without reading data (Delta and Parquet statistics, in-memory tables).
     TableStats,
@@ -67,7 +88,7 @@ impl LakeRows {
     async fn rows(&self, state: &SessionState) -> Result<Vec<RecordBatch>> {
         // pg_class's own rows must not be asked of pg_class while it is being made.
         let oids = match self.which {
-            Which::IndexClasses => HashMap::new(),
+            Which::IndexClasses | Which::Views | Which::IndexDefinitions => HashMap::new(),
             _ => relation_oids(state).await?,
         };
         let namespaces = match self.which {
@@ -82,6 +103,33 @@ impl LakeRows {
             let zone = &schema.zone.name;
             match self.which {
                 Which::TableStats => {}
+                Which::Views => {
+                    for (name, table) in schema.entries() {
+                        if !matches!(table.kind, aloe_connectors::lake::TableKind::View(_)) {
+                            continue;
+                        }
+                        let definition = table.provider.get_table_definition().map(str::to_owned);
+                        rows.push(HashMap::from([
+                            ("schemaname", ScalarValue::Utf8(Some(zone.clone()))),
+                            ("viewname", ScalarValue::Utf8(Some(name))),
+                            ("viewowner", ScalarValue::Utf8(Some(OWNER.into()))),
+                            ("definition", ScalarValue::Utf8(definition)),
+                        ]));
+                    }
+                }
+                Which::IndexDefinitions => {
+                    for index in indexes::list(&schema.zone).await? {
+                        rows.push(HashMap::from([
+                            ("schemaname", ScalarValue::Utf8(Some(zone.clone()))),
+                            ("tablename", ScalarValue::Utf8(Some(index.table.clone()))),
+                            ("indexname", ScalarValue::Utf8(Some(index.name.clone()))),
+                            (
+                                "indexdef",
+                                ScalarValue::Utf8(Some(index_definition(zone, &index))),
+                            ),
+                        ]));
+                    }
+                }
                 Which::Descriptions => {
                     let comments = aloe_connectors::lake::column_comments::read(&schema.zone)
                         .await

@@ -22,6 +22,7 @@ mod renumbered;
 mod type_names;
 mod types;
 pub mod view;
+mod widened;
 
 use std::sync::{Arc, Mutex};
 
@@ -36,6 +37,7 @@ use datafusion_pg_catalog::pg_catalog::{
 
 pub use memo::table_names_fingerprint;
 pub use ordered::OrderedCatalogs;
+pub use overrides::ADDED_TABLES;
 pub use pg_settings::SessionSettings;
 
 use crate::EngineResult;
@@ -143,6 +145,7 @@ impl PgCatalog {
         CoerceIntArgsToBigInt::widen(ctx);
         ctx.register_udf(types::to_regtype(self.type_oids.clone()));
         ctx.register_udf(crate::sql::rewrite::expandarray::ExpandArray::udf());
+        ctx.register_udf(crate::sql::rewrite::subscripts::Subscripts::udf());
         for udf in pg_proc::Describe::udfs(self.functions.clone()) {
             ctx.register_udf(udf);
         }

@@ -22,7 +22,8 @@ pub struct LakeView {
 }
 
 impl LakeView {
-    /// A view answering `query` (a SELECT), whose columns are those of `plan`.
+    /// A view answering `query` (a SELECT), whose columns are those of `plan`. `definition`
+    /// is the query as `pg_get_viewdef` and `pg_views` give it: ` SELECT ...;`.
     pub fn new(query: DFStatement, definition: String, plan: &LogicalPlan) -> Self {
         Self {
             query,

@@ -9,8 +9,9 @@ use datafusion::logical_expr::planner::TypePlanner;
 use datafusion::sql::sqlparser::ast::DataType as SqlType;
 use datafusion_pg_catalog::pg_catalog::oid_type_planner::PgOidTypePlanner;
 
-/// Field metadata naming the PostgreSQL type a text column stands for (`uuid`, `json`,
-/// `jsonb`), so the wire layer can describe parameters with their real type.
+/// Field metadata naming the PostgreSQL type a column stands for: a text column's `uuid`,
+/// `json` or `jsonb`, a catalog list column's `int2vector` or `oidvector`; so the wire layer
+/// can describe it with its real type.
 pub const PG_TYPE_KEY: &str = "aloe.pg_type";
 
 /// Plans `uuid`, `json` and `jsonb` as text: Arrow has no native column type for them, and

@@ -88,9 +88,12 @@ impl Session {
                 )));
             }
         };
+        // PostgreSQL's definition of a view is its query alone, led by a space and ended
+        // by a semicolon (pg_get_viewdef, pg_views, information_schema.views).
+        let definition = format!(" {query};");
         let query = DFStatement::Statement(Box::new(Statement::Query(query)));
         let plan = self.state().statement_to_plan(query.clone()).await?;
-        let view = LakeView::new(query, sql.to_owned(), &plan);
+        let view = LakeView::new(query, definition, &plan);
         schema.put(
             name,
             LakeTable {

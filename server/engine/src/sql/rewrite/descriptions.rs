@@ -10,7 +10,7 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    CastKind, DataType as SqlType, Expr, Statement, Value, VisitMut, VisitorMut,
+    CastKind, DataType as SqlType, Expr, Query, Statement, Value, VisitMut, VisitorMut,
 };
 use datafusion_pg_catalog::sql::rules::SqlStatementRewriteRule;
 
@@ -22,6 +22,14 @@ struct Visitor;
 
 impl VisitorMut for Visitor {
     type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        crate::sql::rewrite::names::alias_calls(
+            query.body.as_mut(),
+            &["obj_description", "col_description", "shobj_description"],
+        );
+        ControlFlow::Continue(())
+    }
 
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         if let Expr::Function(f) = expr {

@@ -7,7 +7,9 @@
 //! `CurrentUserVariableToSessionUserFunctionCall`, because Aloe registers `current_user`
 //! itself and PostgreSQL names that column `current_user`, not `session_user`.
 
+pub mod catalog_names;
 pub mod composite;
+pub mod definitions;
 pub mod descriptions;
 pub mod empty_selects;
 pub mod expandarray;
@@ -19,6 +21,7 @@ pub mod quantified_subqueries;
 pub mod regproc;
 pub mod storage_options;
 pub mod subqueries;
+pub mod subscripts;
 
 use std::sync::{Arc, LazyLock};
 
@@ -34,6 +37,7 @@ static RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::new(||
     vec![
         // Before the regclass rewrite, which would otherwise meet the casts inside.
         Arc::new(crate::sql::rewrite::descriptions::NoDescriptions),
+        Arc::new(crate::sql::rewrite::definitions::Definitions),
         Arc::new(crate::sql::rewrite::empty_selects::EmptySelects),
         Arc::new(crate::sql::rewrite::storage_options::NoStorageOptions),
         Arc::new(crate::sql::rewrite::regproc::RegprocNames),
@@ -43,6 +47,7 @@ static RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::new(||
         Arc::new(crate::sql::rewrite::quantified_subqueries::QuantifiedSubqueries),
         Arc::new(RewriteArrayAnyAllOperation),
         Arc::new(PrependUnqualifiedPgTableName),
+        Arc::new(crate::sql::rewrite::catalog_names::AloeCatalogNames),
         Arc::new(StripCallableQualifier),
         Arc::new(FixArrayLiteral),
         Arc::new(StripCollate),
@@ -62,6 +67,8 @@ pub fn rewrite(statement: DFStatement) -> DFStatement {
             crate::sql::rewrite::expandarray::rewrite(&mut s);
             crate::sql::rewrite::composite::rewrite(&mut s);
             crate::sql::rewrite::from_functions::rewrite(&mut s);
+            // After FROM functions, which make a `generate_subscripts` in FROM a select item.
+            crate::sql::rewrite::subscripts::rewrite(&mut s);
             let mut statement = DFStatement::Statement(Box::new(s));
             crate::sql::rewrite::names::name_outputs(&mut statement);
             statement

@@ -62,6 +62,33 @@ pub fn pg_name(e: &Expr) -> String {
     }
 }
 
+/// Aliases `body`'s unaliased select items that call one of `functions` with the function's
+/// name, for rewrites that replace such a call by an expression PostgreSQL would name
+/// otherwise (a subquery, `unnest(...)`).
+pub fn alias_calls(body: &mut SetExpr, functions: &[&str]) {
+    match body {
+        SetExpr::Select(select) => {
+            for item in select.projection.iter_mut() {
+                if let SelectItem::UnnamedExpr(e @ Expr::Function(_)) = item {
+                    let name = pg_name(e);
+                    if functions.contains(&name.as_str()) {
+                        *item = SelectItem::ExprWithAlias {
+                            expr: e.clone(),
+                            alias: Ident::with_quote('"', name),
+                        };
+                    }
+                }
+            }
+        }
+        SetExpr::SetOperation { left, right, .. } => {
+            alias_calls(left, functions);
+            alias_calls(right, functions);
+        }
+        SetExpr::Query(q) => alias_calls(q.body.as_mut(), functions),
+        _ => {}
+    }
+}
+
 /// The name of a query's first output column, as its select list gives it.
 fn first_output_name(body: &SetExpr) -> String {
     match body {
