@@ -12,11 +12,10 @@
 
 use std::ops::ControlFlow;
 
-use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, Statement, Value, VisitMut,
-    VisitorMut,
-};
+use datafusion::sql::sqlparser::ast::{Expr, Query, Statement, Value, VisitMut, VisitorMut};
 use datafusion_pg_catalog::sql::rules::SqlStatementRewriteRule;
+
+use crate::sql::call::parse_expr as parse;
 
 /// Replaces definition lookups with catalog subqueries.
 #[derive(Debug)]
@@ -86,16 +85,6 @@ fn lookup(name: &str, args: &[&Expr]) -> Option<String> {
     }
 }
 
-/// Parses one expression; an expression's Display form parses back to the same expression.
-fn parse(sql: &str) -> Option<Expr> {
-    let dialect = datafusion::sql::sqlparser::dialect::PostgreSqlDialect {};
-    datafusion::sql::sqlparser::parser::Parser::new(&dialect)
-        .try_with_sql(sql)
-        .ok()?
-        .parse_expr()
-        .ok()
-}
-
 struct Visitor;
 
 impl VisitorMut for Visitor {
@@ -110,24 +99,8 @@ impl VisitorMut for Visitor {
     }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        let Expr::Function(f) = expr else {
-            return ControlFlow::Continue(());
-        };
-        let name = f.name.to_string().to_ascii_lowercase();
-        let name = name.strip_prefix("pg_catalog.").unwrap_or(&name).to_owned();
-        let FunctionArguments::List(list) = &f.args else {
-            return ControlFlow::Continue(());
-        };
-        let args: Option<Vec<&Expr>> = list
-            .args
-            .iter()
-            .map(|a| match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-                _ => None,
-            })
-            .collect();
-        if let Some(replacement) = args
-            .and_then(|args| lookup(&name, &args))
+        if let Some(replacement) = crate::sql::call::called(expr)
+            .and_then(|(name, args)| lookup(&name, &args))
             .and_then(|sql| parse(&sql))
         {
             *expr = replacement;

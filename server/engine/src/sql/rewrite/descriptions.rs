@@ -90,18 +90,12 @@ fn description_lookup(f: &datafusion::sql::sqlparser::ast::Function, column: boo
     if computed {
         return None;
     }
-    // Built as text and parsed, because the subquery's AST is long to spell out by hand and
-    // an expression's Display form parses back to the same expression.
+    // Built as text and parsed, because the subquery's AST is long to spell out by hand.
     let sql = format!(
         "(SELECT max(d.description) FROM pg_catalog.pg_description d \
          WHERE d.objoid = CAST({object} AS OID) AND d.objsubid = {subid})"
     );
-    let dialect = datafusion::sql::sqlparser::dialect::PostgreSqlDialect {};
-    datafusion::sql::sqlparser::parser::Parser::new(&dialect)
-        .try_with_sql(&sql)
-        .ok()?
-        .parse_expr()
-        .ok()
+    crate::sql::call::parse_expr(&sql)
 }
 
 impl SqlStatementRewriteRule for NoDescriptions {

@@ -15,9 +15,7 @@ use datafusion::common::{exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
-use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, Statement, VisitMut, VisitorMut,
-};
+use datafusion::sql::sqlparser::ast::{Expr, Query, Statement, VisitMut, VisitorMut};
 
 use crate::sql::call::call;
 
@@ -29,25 +27,8 @@ const NAME: &str = "generate_subscripts";
 
 /// The arguments of a `generate_subscripts` call, if `expr` is one.
 fn arguments(expr: &Expr) -> Option<Vec<Expr>> {
-    let Expr::Function(f) = expr else {
-        return None;
-    };
-    let name = f.name.to_string().to_ascii_lowercase();
-    if name.strip_prefix("pg_catalog.").unwrap_or(&name) != NAME {
-        return None;
-    }
-    let FunctionArguments::List(list) = &f.args else {
-        return None;
-    };
-    let args: Vec<Expr> = list
-        .args
-        .iter()
-        .map(|a| match a {
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
-    matches!(args.len(), 2 | 3).then_some(args)
+    let (name, args) = crate::sql::call::called(expr)?;
+    (name == NAME && matches!(args.len(), 2 | 3)).then(|| args.into_iter().cloned().collect())
 }
 
 struct Visitor;
