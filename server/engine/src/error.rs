@@ -29,6 +29,8 @@ pub mod sqlstate {
     pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
     /// sqrt of a negative number, a power PostgreSQL cannot take.
     pub const INVALID_ARGUMENT_FOR_POWER_FUNCTION: &str = "2201F";
+    /// `ln` or `log` of zero or of a negative number.
+    pub const INVALID_ARGUMENT_FOR_LOG: &str = "2201E";
     /// A date/time literal that does not parse.
     pub const INVALID_DATETIME_FORMAT: &str = "22007";
     /// A date/time field out of its range (month 13, February 30th, 25 o'clock).

@@ -1,7 +1,8 @@
 //! Arithmetic that fails as PostgreSQL's does instead of giving a wrong number: integer `+`,
 //! `-` and `*` that overflow raise 22003 (`integer out of range`) where DataFusion wraps
 //! around (`32767::int2 + 1::int2` is -32768 there), and a float `/` or `%` by zero raises
-//! 22012 where DataFusion answers `Infinity` or `NaN`.
+//! 22012 where DataFusion answers `Infinity` or `NaN`; `ln`, `log` and `log10` of zero or of
+//! a negative number raise 2201E where DataFusion answers `-Infinity` or `NaN`.
 //!
 //! An analyzer rule, after DataFusion's type coercion, turns those operators into calls of
 //! the checked functions here, which run Arrow's checked kernels. It runs before constant
@@ -166,12 +167,76 @@ fn function(op: Op) -> Arc<ScalarUDF> {
         .clone()
 }
 
+/// The functions whose arguments must be positive, as PostgreSQL's logarithms check them.
+const LOGARITHMS: &[&str] = &["ln", "log", "log10"];
+
+/// `aloe_log_argument(x)`: `x` itself, once every value of it is known to be positive (or
+/// NULL); 2201E otherwise, with PostgreSQL's message.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct LogArgument {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for LogArgument {
+    fn name(&self) -> &str {
+        "aloe_log_argument"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
+        Ok(args[0].clone())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let value = &args.args[0];
+        let array = value.to_array(1)?;
+        if array.data_type().is_numeric() && !array.is_empty() {
+            let zero = Scalar::new(ScalarValue::new_zero(array.data_type())?.to_array()?);
+            let refuse = |message: &str| {
+                DataFusionError::External(Box::new(EngineError::new(
+                    sqlstate::INVALID_ARGUMENT_FOR_LOG,
+                    message,
+                )))
+            };
+            if cmp::eq(&array, &zero)?.true_count() > 0 {
+                return Err(refuse("cannot take logarithm of zero"));
+            }
+            if cmp::lt(&array, &zero)?.true_count() > 0 {
+                return Err(refuse("cannot take logarithm of a negative number"));
+            }
+        }
+        Ok(value.clone())
+    }
+}
+
+static LOG_ARGUMENT: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
+    Arc::new(ScalarUDF::new_from_impl(LogArgument {
+        signature: Signature::any(1, Volatility::Immutable),
+    }))
+});
+
 /// The analyzer rule: checked operators in place of DataFusion's wrapping ones.
 #[derive(Debug, Default)]
 pub struct CheckedArithmetic;
 
 fn rewrite_expr(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     expr.transform_up(|e| {
+        if let Expr::ScalarFunction(f) = &e
+            && LOGARITHMS.contains(&f.func.name())
+        {
+            let Expr::ScalarFunction(mut f) = e else {
+                unreachable!("matched above")
+            };
+            f.args = f
+                .args
+                .into_iter()
+                .map(|a| LOG_ARGUMENT.call(vec![a]))
+                .collect();
+            return Ok(Transformed::yes(Expr::ScalarFunction(f)));
+        }
         let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
             return Ok(Transformed::no(e));
         };
