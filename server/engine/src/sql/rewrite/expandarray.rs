@@ -13,9 +13,7 @@ use datafusion::common::{exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
-use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Statement, VisitMut, VisitorMut,
-};
+use datafusion::sql::sqlparser::ast::{Expr, Statement, VisitMut, VisitorMut};
 
 use crate::sql::call::call;
 
@@ -28,18 +26,12 @@ impl VisitorMut for Visitor {
     type Break = ();
 
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if let Expr::Function(f) = expr
-            && f.name
-                .to_string()
-                .to_ascii_lowercase()
-                .ends_with("_pg_expandarray")
-            && let FunctionArguments::List(list) = &f.args
-            && let [FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))] = list.args.as_slice()
+        if let Some((name, args)) = crate::sql::call::called(expr)
+            && name.ends_with("_pg_expandarray")
+            && let [arg] = args.as_slice()
         {
-            *expr = Expr::Nested(Box::new(call(
-                "unnest",
-                vec![call(FUNCTION, vec![arg.clone()])],
-            )));
+            let arg = (*arg).clone();
+            *expr = Expr::Nested(Box::new(call("unnest", vec![call(FUNCTION, vec![arg])])));
         }
         ControlFlow::Continue(())
     }

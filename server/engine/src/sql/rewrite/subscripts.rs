@@ -11,12 +11,13 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, AsArray, Int32Array, ListArray};
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type};
-use datafusion::common::{exec_err, plan_err};
+use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::sql::sqlparser::ast::{Expr, Query, Statement, VisitMut, VisitorMut};
 
+use crate::error::{EngineError, sqlstate};
 use crate::sql::call::call;
 
 /// The scalar half of the rewrite.
@@ -91,14 +92,19 @@ impl ScalarUDFImpl for Subscripts {
 
     fn return_type(&self, arg_types: &[DataType]) -> datafusion::error::Result<DataType> {
         match &arg_types[0] {
-            DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => Ok(
-                DataType::List(Arc::new(Field::new_list_field(DataType::Int32, true))),
-            ),
-            DataType::Null => Ok(DataType::List(Arc::new(Field::new_list_field(
+            DataType::List(_)
+            | DataType::LargeList(_)
+            | DataType::FixedSizeList(..)
+            | DataType::Null => Ok(DataType::List(Arc::new(Field::new_list_field(
                 DataType::Int32,
                 true,
             )))),
-            other => plan_err!("generate_subscripts needs an array, not {other}"),
+            other => Err(DataFusionError::External(Box::new(EngineError::new(
+                sqlstate::UNDEFINED_FUNCTION,
+                format!(
+                    "function generate_subscripts({other}, ...) does not exist: it takes an array"
+                ),
+            )))),
         }
     }
 
@@ -108,23 +114,27 @@ impl ScalarUDFImpl for Subscripts {
     ) -> datafusion::error::Result<ColumnarValue> {
         let rows = args.number_rows;
         let array = args.args[0].to_array(rows)?;
-        let array = match array.data_type() {
-            DataType::Null => {
-                let item = Arc::new(Field::new_list_field(DataType::Null, true));
-                Arc::new(ListArray::new_null(item, rows)) as Arc<dyn Array>
+        // Each row's length, None for a NULL array.
+        let lengths: Vec<Option<i32>> = match array.data_type() {
+            DataType::List(_) => {
+                let l = array.as_list::<i32>();
+                (0..rows)
+                    .map(|i| l.is_valid(i).then(|| l.value_length(i)))
+                    .collect()
             }
-            DataType::List(_) => array,
-            _ => datafusion::arrow::compute::cast(
-                &array,
-                &DataType::List(Arc::new(Field::new_list_field(
-                    array.data_type().clone(),
-                    true,
-                ))),
-            )
-            .or_else(|_| exec_err!("generate_subscripts needs an array"))?,
-        };
-        let Some(lists) = array.as_any().downcast_ref::<ListArray>() else {
-            return exec_err!("generate_subscripts needs an array");
+            DataType::LargeList(_) => {
+                let l = array.as_list::<i64>();
+                (0..rows)
+                    .map(|i| l.is_valid(i).then(|| l.value_length(i) as i32))
+                    .collect()
+            }
+            DataType::FixedSizeList(..) => {
+                let l = array.as_fixed_size_list();
+                (0..rows)
+                    .map(|i| l.is_valid(i).then(|| l.value_length()))
+                    .collect()
+            }
+            _ => vec![None; rows],
         };
         let dims =
             datafusion::arrow::compute::cast(&args.args[1].to_array(rows)?, &DataType::Int64)?;
@@ -140,11 +150,12 @@ impl ScalarUDFImpl for Subscripts {
         offsets.push(0i32);
         let mut values: Vec<i32> = Vec::new();
         let mut valid = Vec::with_capacity(rows);
-        for i in 0..rows {
-            let known = lists.is_valid(i) && dims.is_valid(i);
-            valid.push(known);
-            if known && dims.value(i) == 1 {
-                let len = lists.value_length(i);
+        for (i, length) in lengths.into_iter().enumerate() {
+            let len = length.filter(|_| dims.is_valid(i));
+            valid.push(len.is_some());
+            if let Some(len) = len
+                && dims.value(i) == 1
+            {
                 let descending = reverse
                     .as_ref()
                     .map(|r| r.as_boolean())
