@@ -59,7 +59,7 @@ async fn a_query_over_its_memory_cap_fails_alone_while_small_queries_go_on() {
     assert!(message.contains("limits.query_memory"), "{message}");
     assert_eq!(answered, 100);
     // The failed query gave its memory back, and its session goes on.
-    assert_eq!(one_i64(&greedy, "SELECT 41 + 1").await, 42);
+    assert_eq!(one_i64(&greedy, "SELECT 41::bigint + 1").await, 42);
     let (_, metrics) = server.http_get("/metrics");
     let held = metrics
         .lines()

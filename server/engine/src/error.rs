@@ -27,6 +27,8 @@ pub mod sqlstate {
     pub const DIVISION_BY_ZERO: &str = "22012";
     /// A value does not fit its type.
     pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
+    /// A text value longer than its column's `varchar(n)` or `char(n)` allows.
+    pub const STRING_DATA_RIGHT_TRUNCATION: &str = "22001";
     /// sqrt of a negative number, a power PostgreSQL cannot take.
     pub const INVALID_ARGUMENT_FOR_POWER_FUNCTION: &str = "2201F";
     /// `ln` or `log` of zero or of a negative number.
@@ -318,13 +320,40 @@ fn classify_foreign(inner: &(dyn std::error::Error + 'static)) -> EngineError {
         if let Some(arrow) = e.downcast_ref::<ArrowError>() {
             return classify_arrow(arrow);
         }
+        if let Some(engine) = e.downcast_ref::<EngineError>() {
+            return EngineError::new(engine.code, engine.message.clone());
+        }
         source = e.source();
     }
     classify_message(&inner.to_string())
 }
 
+/// Delta's writer flattens the errors of the query it writes into text (`Generic DeltaTable
+/// error: External error: integer out of range`), so Aloe's own errors raised while a write
+/// ran are known again by their PostgreSQL messages.
+fn raised_during_write(m: &str) -> Option<EngineError> {
+    use sqlstate::*;
+    let (_, message) = m.rsplit_once("External error: ")?;
+    let code =
+        if message.ends_with(" out of range") || message.contains("\" is out of range for type ") {
+            NUMERIC_VALUE_OUT_OF_RANGE
+        } else if message.starts_with("cannot take logarithm of ") {
+            INVALID_ARGUMENT_FOR_LOG
+        } else if message == "division by zero" {
+            DIVISION_BY_ZERO
+        } else if message.starts_with("value too long for type ") {
+            STRING_DATA_RIGHT_TRUNCATION
+        } else {
+            return None;
+        };
+    Some(EngineError::new(code, message.to_owned()))
+}
+
 fn classify_message(m: &str) -> EngineError {
     use sqlstate::*;
+    if let Some(raised) = raised_during_write(m) {
+        return raised;
+    }
     let lower = m.to_ascii_lowercase();
     // Delta's writer turns DataFusion's ResourcesExhausted into a text-only error.
     let code = if lower.contains("resources exhausted") {

@@ -1,9 +1,11 @@
 //! What Aloe adds to DataFusion's planning: PostgreSQL type names, row estimates and physical
 //! rules run after DataFusion's own, PostgreSQL's overflow and division-by-zero errors,
-//! correlated subqueries DataFusion cannot unnest.
+//! correlated subqueries DataFusion cannot unnest, integer literals typed as PostgreSQL types
+//! them.
 
 pub mod checked_arithmetic;
 pub mod compact_views;
 pub mod decorrelate;
+pub mod integer_literals;
 pub mod statistics;
 pub mod types;

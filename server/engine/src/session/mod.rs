@@ -107,7 +107,17 @@ impl Session {
         {
             let state = ctx.state_ref();
             let existing = state.read().clone();
-            *state.write() = SessionStateBuilder::new_from_existing(existing)
+            let mut builder = SessionStateBuilder::new_from_existing(existing);
+            if let Some(analyzer) = builder.analyzer() {
+                use crate::plan::integer_literals::{BEFORE, IntegerLiterals};
+                let at = analyzer
+                    .rules
+                    .iter()
+                    .position(|rule| rule.name() == BEFORE)
+                    .unwrap_or(0);
+                analyzer.rules.insert(at, Arc::new(IntegerLiterals));
+            }
+            *state.write() = builder
                 .with_type_planner(Arc::new(crate::plan::types::PgTypePlanner))
                 // After DataFusion's type coercion, so that the comparisons it builds are typed,
                 // and before DataFusion's checks refuse the shapes it rewrites.

@@ -130,7 +130,19 @@ impl Session {
         }
         prepared.param_types = param_types;
         if super::query::returns_rows(&plan) {
-            prepared.schema = Some(plan.schema().inner().clone());
+            // The columns as Execute will send them: Aloe's analyzer rules change types
+            // (an integer literal is an int4), so the planned schema alone would describe
+            // `$1::int4 + 1` as int8 and a binary client would read 8 bytes of 4.
+            let state = self.ctx.state();
+            let analyzed =
+                state
+                    .analyzer()
+                    .execute_and_check(plan.clone(), state.config_options(), |_, _| {});
+            let schema = match &analyzed {
+                Ok(analyzed) => analyzed.schema(),
+                Err(_) => plan.schema(),
+            };
+            prepared.schema = Some(schema.inner().clone());
         }
         prepared.plan = Some(Planned {
             plan,

@@ -44,7 +44,7 @@ impl Session {
         guard: &Guard,
     ) -> EngineResult<Outcome> {
         let plan = match params {
-            Some(p) => plan.with_param_values(p)?,
+            Some(p) => plan.with_param_values(crate::plan::integer_literals::parameters_kept(p))?,
             None => plan,
         };
         if let Some(outcome) = self.lake_write(&plan, guard).await? {
