@@ -214,12 +214,14 @@ fn classify_arrow(e: &ArrowError) -> EngineError {
     }
 }
 
-/// PostgreSQL's name of an Arrow integer or boolean type, as its cast messages say it.
+/// PostgreSQL's name of an Arrow integer, float or boolean type, as its cast messages say it.
 fn pg_type_name(arrow: &str) -> Option<&'static str> {
     Some(match arrow {
         "Int16" => "smallint",
         "Int32" => "integer",
         "Int64" => "bigint",
+        "Float32" => "real",
+        "Float64" => "double precision",
         "Boolean" => "boolean",
         _ => return None,
     })
