@@ -266,9 +266,9 @@ fn answered(messages: &[crate::raw::Message]) -> Vec<String> {
 }
 
 /// However a message fails inside a block, the block fails until it ends. The expected
-/// answers are PostgreSQL 15's to the same bytes (a throwaway cluster, 2026-12-01), except the
-/// short binary parameter's SQLSTATE: PostgreSQL says 08P01, Aloe 22P02 (issue 20's typed
-/// parameters), so only its effect on the block is asserted.
+/// answers are PostgreSQL 15's to the same bytes (a throwaway cluster, 2026-12-01 and
+/// 2026-12-07), except that PostgreSQL refuses a bad binary parameter at Bind and Aloe at
+/// Execute, after BindComplete, so the messages before the error are not compared.
 #[test]
 fn every_kind_of_failure_fails_an_open_block() {
     use crate::raw::{cstr, frame};
@@ -326,7 +326,27 @@ fn every_kind_of_failure_fails_an_open_block() {
     raw.send(&batch);
     let short = answered(&raw.until_ready());
     assert_eq!(short.first().map(String::as_str), Some("1"), "{short:?}");
+    assert!(short.contains(&"E08P01".to_owned()), "{short:?}");
     assert_eq!(short.last().map(String::as_str), Some("ZE"), "{short:?}");
+    then_aborted(&mut raw);
+
+    // ...and one with five: a value that is no int4 (22P03), as PostgreSQL says it.
+    raw.query("BEGIN");
+    let mut bind = cstr("");
+    bind.extend(cstr("s"));
+    bind.extend(1i16.to_be_bytes());
+    bind.extend(1i16.to_be_bytes());
+    bind.extend(1i16.to_be_bytes());
+    bind.extend(5i32.to_be_bytes());
+    bind.extend([1, 2, 3, 4, 5]);
+    bind.extend(0i16.to_be_bytes());
+    let mut batch = frame(b'B', &bind);
+    batch.extend(frame(b'E', &execute));
+    batch.extend(frame(b'S', &[]));
+    raw.send(&batch);
+    let long = answered(&raw.until_ready());
+    assert!(long.contains(&"E22P03".to_owned()), "{long:?}");
+    assert_eq!(long.last().map(String::as_str), Some("ZE"), "{long:?}");
     then_aborted(&mut raw);
 
     // A Bind to a statement that does not exist: pgwire answers it, the block still fails.

@@ -6,7 +6,8 @@ use aloe_engine::error::sqlstate;
 use arrow_pg::datatypes::df::deserialize_parameters_with_server_types;
 use bytes::Bytes;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::ParamValues;
+use datafusion::common::metadata::ScalarAndMetadata;
+use datafusion::common::{ParamValues, ScalarValue};
 use pgwire::api::Type;
 use std::sync::Arc;
 
@@ -18,8 +19,58 @@ use pgwire::messages::extendedquery::Bind;
 use super::extended::param_type;
 use aloe_engine::Prepared;
 
-/// The portal's parameters as DataFusion values, typed by the prepared statement.
+/// The portal's parameters as DataFusion values, typed by the prepared statement; numeric
+/// values at the scale the client wrote them with.
 pub fn decode(portal: &Portal<Prepared>) -> PgWireResult<ParamValues> {
+    Ok(match decoded(portal)? {
+        ParamValues::List(values) => ParamValues::List(
+            values
+                .into_iter()
+                .enumerate()
+                .map(|(i, value)| own_scale(portal, i, value))
+                .collect(),
+        ),
+        named => named,
+    })
+}
+
+/// The scale a numeric parameter was written with: digits after the point in text, the
+/// display scale field of the binary form.
+fn written_scale(bytes: &[u8], binary: bool) -> Option<i8> {
+    if binary {
+        let dscale = i16::from_be_bytes(bytes.get(6..8)?.try_into().ok()?);
+        return i8::try_from(dscale).ok();
+    }
+    let text = std::str::from_utf8(bytes).ok()?.trim();
+    if text.contains(['e', 'E']) {
+        return None;
+    }
+    let fraction = text.split_once('.').map_or("", |(_, f)| f);
+    i8::try_from(fraction.len()).ok()
+}
+
+/// A numeric parameter at its own scale, as PostgreSQL keeps a numeric value's scale:
+/// `12.50` bound to an unconstrained numeric parameter is 12.50, where the type's default
+/// scale would make it 12.5000000000. Exact only: a value with more digits stays as it is.
+fn own_scale(portal: &Portal<Prepared>, i: usize, value: ScalarAndMetadata) -> ScalarAndMetadata {
+    let (scalar, metadata) = value.into_inner();
+    if let ScalarValue::Decimal128(Some(v), precision, scale) = scalar
+        && let Some(Some(bytes)) = portal.parameters.get(i)
+        && let Some(written) = written_scale(bytes, portal.parameter_format.is_binary(i))
+        && (0..scale).contains(&written)
+    {
+        let factor = 10i128.pow(u32::from((scale - written).unsigned_abs()));
+        if v % factor == 0 {
+            return ScalarAndMetadata::new(
+                ScalarValue::Decimal128(Some(v / factor), precision, written),
+                metadata,
+            );
+        }
+    }
+    ScalarAndMetadata::new(scalar, metadata)
+}
+
+fn decoded(portal: &Portal<Prepared>) -> PgWireResult<ParamValues> {
     let prepared = &portal.statement.statement;
     let data_types: Vec<Option<&DataType>> = prepared
         .param_types
@@ -37,6 +88,20 @@ pub fn decode(portal: &Portal<Prepared>) -> PgWireResult<ParamValues> {
             .or_else(|| wire.get(i).cloned().flatten())
             .filter(|t| *t == Type::UUID || *t == Type::JSON || *t == Type::JSONB)
     };
+    for i in 0..portal.parameter_len() {
+        let ty = portal
+            .statement
+            .parameter_types
+            .get(i)
+            .cloned()
+            .flatten()
+            .or_else(|| wire.get(i).cloned().flatten());
+        if portal.parameter_format.is_binary(i)
+            && let (Some(Some(bytes)), Some(ty)) = (portal.parameters.get(i), ty)
+        {
+            check_width(bytes, &ty, i)?;
+        }
+    }
     let textual = |i: usize| text_type(i).is_some();
     let needs_text =
         (0..portal.parameter_len()).any(|i| textual(i) && portal.parameter_format.is_binary(i));
@@ -86,6 +151,43 @@ pub fn decode(portal: &Portal<Prepared>) -> PgWireResult<ParamValues> {
         })
         .collect();
     deserialize_parameters_with_server_types(&rewritten, &data_types, &text)
+}
+
+/// A binary value of a fixed-width type must have exactly its width, checked as PostgreSQL's
+/// receive functions check it: too few bytes is a broken message (08P01), too many a value
+/// that is not of its type (22P03). Arrow-pg's decoder would call both a bad value.
+fn check_width(bytes: &Bytes, ty: &Type, index: usize) -> PgWireResult<()> {
+    let width = match *ty {
+        Type::BOOL | Type::CHAR => 1,
+        Type::INT2 => 2,
+        Type::INT4 | Type::OID | Type::FLOAT4 | Type::DATE => 4,
+        Type::INT8 | Type::FLOAT8 | Type::TIME | Type::TIMESTAMP | Type::TIMESTAMPTZ => 8,
+        Type::UUID => 16,
+        _ => return Ok(()),
+    };
+    let refuse = |code: &str, message: String| {
+        Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+            "ERROR".into(),
+            code.into(),
+            message,
+        ))))
+    };
+    if bytes.len() < width {
+        return refuse(
+            sqlstate::PROTOCOL_VIOLATION,
+            "insufficient data left in message".into(),
+        );
+    }
+    if bytes.len() > width {
+        return refuse(
+            sqlstate::INVALID_BINARY_REPRESENTATION,
+            format!(
+                "incorrect binary data format in bind parameter {}",
+                index + 1
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// uuid: 16 bytes; json: the text; jsonb: a version byte (1) and the text.

@@ -2,8 +2,8 @@
 //! `-` and `*` that overflow raise 22003 (`integer out of range`) where DataFusion wraps
 //! around (`32767::int2 + 1::int2` is -32768 there), and a float `/` or `%` by zero raises
 //! 22012 where DataFusion answers `Infinity` or `NaN`; `ln`, `log` and `log10` of zero or of
-//! a negative number raise 2201E where DataFusion answers `-Infinity` or `NaN`; text cast to
-//! a float type that it cannot hold raises 22003 where DataFusion answers `Infinity` or 0.
+//! a negative number raise 2201E where DataFusion answers `-Infinity` or `NaN`. Casts of text
+//! go through `text_input`'s checks on the way.
 //!
 //! An analyzer rule, after DataFusion's type coercion, turns those operators into calls of
 //! the checked functions here, which run Arrow's checked kernels. It runs before constant
@@ -22,8 +22,8 @@ use datafusion::error::DataFusionError;
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{
-    BinaryExpr, Cast, ColumnarValue, Expr, ExprSchemable, LogicalPlan, Operator,
-    ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    BinaryExpr, ColumnarValue, Expr, ExprSchemable, LogicalPlan, Operator, ScalarFunctionArgs,
+    ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::optimizer::AnalyzerRule;
 
@@ -219,104 +219,6 @@ static LOG_ARGUMENT: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
     }))
 });
 
-/// `aloe_float_text(text, type)`: the text itself, once every value of it is known to name a
-/// number its float type can hold; 22003 otherwise, as PostgreSQL's float input refuses
-/// `'1e400'::float8` (DataFusion's cast reads it as Infinity) and `'1e-400'::float8` (read as
-/// 0). The spelt infinities (`inf`, `-Infinity`) stay allowed; text that is no number at all
-/// is left to the cast, which refuses it with 22P02.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct FloatText {
-    signature: Signature,
-}
-
-/// Whether `text` is a number that the float type (`single` for real) cannot hold: too large
-/// for it, or so small and non-zero that it would read as zero.
-fn out_of_float_range(text: &str, single: bool) -> bool {
-    let text = text.trim();
-    let unsigned = text.trim_start_matches(['+', '-']).to_ascii_lowercase();
-    if unsigned == "inf" || unsigned == "infinity" || unsigned == "nan" {
-        return false;
-    }
-    let (infinite, zero) = if single {
-        match text.parse::<f32>() {
-            Ok(v) => (v.is_infinite(), v == 0.0),
-            Err(_) => return false,
-        }
-    } else {
-        match text.parse::<f64>() {
-            Ok(v) => (v.is_infinite(), v == 0.0),
-            Err(_) => return false,
-        }
-    };
-    let mantissa = unsigned.split('e').next().unwrap_or_default();
-    infinite || zero && mantissa.chars().any(|c| ('1'..='9').contains(&c))
-}
-
-impl ScalarUDFImpl for FloatText {
-    fn name(&self) -> &str {
-        "aloe_float_text"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
-        Ok(args[0].clone())
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let value = &args.args[0];
-        let single = matches!(
-            &args.args[1],
-            ColumnarValue::Scalar(ScalarValue::Utf8(Some(t))) if t == "real"
-        );
-        let array = value.to_array(1)?;
-        let strings = datafusion::arrow::compute::cast(&array, &DataType::Utf8)?;
-        let strings = datafusion::common::cast::as_string_array(&strings)?;
-        if let Some(text) = strings
-            .iter()
-            .flatten()
-            .find(|t| out_of_float_range(t, single))
-        {
-            let name = if single { "real" } else { "double precision" };
-            return Err(DataFusionError::External(Box::new(EngineError::new(
-                sqlstate::NUMERIC_VALUE_OUT_OF_RANGE,
-                format!("\"{text}\" is out of range for type {name}"),
-            ))));
-        }
-        Ok(value.clone())
-    }
-}
-
-static FLOAT_TEXT: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(FloatText {
-        signature: Signature::any(2, Volatility::Immutable),
-    }))
-});
-
-/// The text operand of a cast from text to a float type, checked first by `aloe_float_text`.
-fn float_text_checked(cast: Cast, schema: &DFSchema) -> Transformed<Expr> {
-    let single = match cast.field.data_type() {
-        DataType::Float32 => true,
-        DataType::Float64 => false,
-        _ => return Transformed::no(Expr::Cast(cast)),
-    };
-    let textual = matches!(
-        cast.expr.get_type(schema),
-        Ok(DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
-    );
-    if !textual {
-        return Transformed::no(Expr::Cast(cast));
-    }
-    let name = if single { "real" } else { "double precision" };
-    let checked = FLOAT_TEXT.call(vec![*cast.expr, datafusion::prelude::lit(name)]);
-    Transformed::yes(Expr::Cast(Cast {
-        expr: Box::new(checked),
-        field: cast.field,
-    }))
-}
-
 /// The analyzer rule: checked operators in place of DataFusion's wrapping ones.
 #[derive(Debug, Default)]
 pub struct CheckedArithmetic;
@@ -337,7 +239,7 @@ fn rewrite_expr(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             return Ok(Transformed::yes(Expr::ScalarFunction(f)));
         }
         if let Expr::Cast(cast) = e {
-            return Ok(float_text_checked(cast, schema));
+            return Ok(super::text_input::checked(cast, schema));
         }
         let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
             return Ok(Transformed::no(e));

@@ -8,4 +8,5 @@ pub mod compact_views;
 pub mod decorrelate;
 pub mod integer_literals;
 pub mod statistics;
+pub mod text_input;
 pub mod types;

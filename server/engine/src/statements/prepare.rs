@@ -111,7 +111,11 @@ impl Session {
             .statement_to_plan(prepared.statement.statement.clone())
             .await?;
         let mut param_types = parameter_types(&plan)?;
-        if declared.iter().any(Option::is_some)
+        // A parameter nothing gives a type to is text, as in PostgreSQL; planned again with
+        // that type, `SELECT $1` is a text column, not one of no type that a binary result
+        // would send as raw bytes.
+        let untyped = plan.get_parameter_fields()?.values().any(Option::is_none);
+        if (untyped || declared.iter().any(Option::is_some))
             && let DFStatement::Statement(inner) = &prepared.statement.statement
             && let Some(types) = typed_parameters(declared, &param_types)?
         {
@@ -165,12 +169,13 @@ fn typed_parameters(
     for i in 0..count {
         let name = match declared.get(i).cloned().flatten() {
             Some(name) => name,
-            None => match inferred
-                .get(i)
-                .cloned()
-                .flatten()
-                .and_then(|f| sql_name(f.data_type()))
-            {
+            None => match inferred.get(i).cloned().flatten().and_then(|f| {
+                match f.metadata().get(crate::plan::types::PG_TYPE_KEY) {
+                    // uuid and json are held as text, tagged with their type.
+                    Some(tagged) => Some(tagged.clone()),
+                    None => sql_name(f.data_type()),
+                }
+            }) {
                 Some(name) => name,
                 None => return Ok(None),
             },
