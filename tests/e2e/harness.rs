@@ -316,3 +316,21 @@ pub fn repo() -> std::path::PathBuf {
         .canonicalize()
         .expect("the repository root")
 }
+
+/// Fails unless `stdout` has the lines of the expected file `rel` (a client's output against
+/// PostgreSQL 15, as `label: answer`), except the labels in `differences`, each of which must
+/// still give the answer listed with it: a known difference that is fixed shows as a failure,
+/// so the list stays true.
+pub fn answers_as_expected(stdout: &str, rel: &str, differences: &[(&str, &str)]) {
+    let expected = std::fs::read_to_string(repo().join(rel)).expect("the expected answers");
+    let got: Vec<&str> = stdout.lines().collect();
+    let want: Vec<&str> = expected.lines().collect();
+    assert_eq!(got.len(), want.len(), "{stdout}");
+    for (got, want) in got.iter().zip(&want) {
+        let (label, _) = want.split_once(": ").expect("label: answer");
+        match differences.iter().find(|(l, _)| *l == label) {
+            Some((_, aloe)) => assert_eq!(*got, format!("{label}: {aloe}"), "known difference"),
+            None => assert_eq!(got, want),
+        }
+    }
+}

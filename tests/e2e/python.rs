@@ -62,18 +62,9 @@ const MATRIX_DIFFERENCES: &[(&str, &str)] = &[
 #[test]
 fn psycopg_parameter_matrix_answers_as_postgresql() {
     let stdout = run_script("python_param_matrix.py", &Server::start());
-    let expected = std::fs::read_to_string(
-        crate::harness::repo().join("tests/clients/python_param_matrix.expected"),
-    )
-    .expect("the expected answers");
-    let got: Vec<&str> = stdout.lines().collect();
-    let want: Vec<&str> = expected.lines().collect();
-    assert_eq!(got.len(), want.len(), "{stdout}");
-    for (got, want) in got.iter().zip(&want) {
-        let (label, _) = want.split_once(": ").expect("label: answer");
-        match MATRIX_DIFFERENCES.iter().find(|(l, _)| *l == label) {
-            Some((_, aloe)) => assert_eq!(*got, format!("{label}: {aloe}"), "known difference"),
-            None => assert_eq!(got, want),
-        }
-    }
+    crate::harness::answers_as_expected(
+        &stdout,
+        "tests/clients/python_param_matrix.expected",
+        MATRIX_DIFFERENCES,
+    );
 }

@@ -12,11 +12,14 @@ use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, send_describe_response};
 use pgwire::api::results::{DescribePortalResponse, FieldInfo, Response, Tag};
 use pgwire::api::stmt::QueryParser;
-use pgwire::api::store::PortalStore;
-use pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use pgwire::api::store::{Entry, PortalStore};
+use pgwire::api::{ClientInfo, ClientPortalStore, DEFAULT_NAME, Type};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
-use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_PORTAL};
+use pgwire::messages::data::{NoData, ParameterDescription};
+use pgwire::messages::extendedquery::{
+    Describe, Execute, TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
+};
 use pgwire::messages::startup::ParameterStatus;
 
 use super::encode::{fields, query_response};
@@ -135,6 +138,28 @@ impl ExtendedQueryHandler for Frontend {
             if let Some(schema) = session.cursor_schema(name).await {
                 let fields = fields(&schema, &Format::UnifiedText)?;
                 let response = DescribePortalResponse::new(fields.as_ref().clone());
+                return send_describe_response(client, &response).await;
+            }
+        }
+        if message.target_type == TARGET_TYPE_BYTE_STATEMENT {
+            let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+            if let Some(Entry::Value(statement)) = client.portal_store().get_statement(name) {
+                let response = self.do_describe_statement(client, &statement).await?;
+                // pgwire answers a statement with parameters and no result columns with an
+                // empty RowDescription; PostgreSQL says NoData, and pgjdbc reads the former
+                // as a query, so its executeUpdate of a prepared INSERT would fail.
+                if response.fields.is_empty() {
+                    let oids = response.parameters.iter().map(Type::oid).collect();
+                    client
+                        .send(PgWireBackendMessage::ParameterDescription(
+                            ParameterDescription::new(oids),
+                        ))
+                        .await?;
+                    client
+                        .send(PgWireBackendMessage::NoData(NoData::new()))
+                        .await?;
+                    return Ok(());
+                }
                 return send_describe_response(client, &response).await;
             }
         }
