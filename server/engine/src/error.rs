@@ -351,10 +351,52 @@ fn raised_during_write(m: &str) -> Option<EngineError> {
     Some(EngineError::new(code, message.to_owned()))
 }
 
+/// DataFusion's `No function matches the given name and argument types 'upper(Int64)'` as
+/// PostgreSQL says it: 42883, `function upper(bigint) does not exist`, whichever of its
+/// checks refused the call first (DataFusion also calls some of these internal errors).
+fn no_such_function(m: &str) -> Option<EngineError> {
+    let (_, rest) = m.split_once("No function matches the given name and argument types '")?;
+    let (call, _) = rest.split_once("'.")?;
+    let (name, args) = call.strip_suffix(')')?.split_once('(')?;
+    let args: Vec<String> = if args.is_empty() {
+        vec![]
+    } else {
+        args.split(", ").map(pg_name_of_arrow).collect()
+    };
+    Some(EngineError::new(
+        sqlstate::UNDEFINED_FUNCTION,
+        format!("function {name}({}) does not exist", args.join(", ")),
+    ))
+}
+
+/// PostgreSQL's name of the type an Arrow type name stands for, as function signatures in
+/// its messages name them; the Arrow name where there is none.
+fn pg_name_of_arrow(arrow: &str) -> String {
+    let name = match arrow {
+        "Utf8" | "Utf8View" | "LargeUtf8" => "text",
+        "Float32" => "real",
+        "Float64" => "double precision",
+        "Date32" => "date",
+        "Binary" | "BinaryView" | "LargeBinary" => "bytea",
+        "Null" => "unknown",
+        other if other.starts_with("Decimal128") => "numeric",
+        other if other.starts_with("Timestamp(") && other.contains("None") => {
+            "timestamp without time zone"
+        }
+        other if other.starts_with("Timestamp(") => "timestamp with time zone",
+        other if other.starts_with("Interval") => "interval",
+        other => return pg_type_name(other).unwrap_or(other).to_owned(),
+    };
+    name.to_owned()
+}
+
 fn classify_message(m: &str) -> EngineError {
     use sqlstate::*;
     if let Some(raised) = raised_during_write(m) {
         return raised;
+    }
+    if let Some(missing) = no_such_function(m) {
+        return missing;
     }
     let lower = m.to_ascii_lowercase();
     // Delta's writer turns DataFusion's ResourcesExhausted into a text-only error.
