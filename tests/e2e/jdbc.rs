@@ -66,10 +66,10 @@ fn pgjdbc_queries_prepares_pages_cancels_and_reads_metadata() {
 const MATRIX_DIFFERENCES: &[(&str, &str)] = &[
     ("t select text", "[String aloe text]"),
     ("t function text", "[String aloe text]"),
-    ("by function text", "error 42804"),
+    ("by function text", "error 42883"),
     ("t select prepared", "[String aloe text]"),
     ("t function prepared", "[String aloe text]"),
-    ("by function prepared", "error 42804"),
+    ("by function prepared", "error 42883"),
 ];
 
 /// pgjdbc's parameters, each core type in each position (select list, comparison, function

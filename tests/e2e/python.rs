@@ -52,8 +52,8 @@ fn sqlalchemy_inspector_and_pandas_reflect_lake_tables() {
 /// `coalesce(bytea parameter, bytea column)`: DataFusion finds no common type for a Binary
 /// parameter and the BinaryView column the lake's Parquet reader gives.
 const MATRIX_DIFFERENCES: &[(&str, &str)] = &[
-    ("by function text", "error 42804"),
-    ("by function binary", "error 42804"),
+    ("by function text", "error 42883"),
+    ("by function binary", "error 42883"),
 ];
 
 /// psycopg's server-side bound parameters, each core type in each position (select list,

@@ -27,6 +27,9 @@ pub mod sqlstate {
     pub const DIVISION_BY_ZERO: &str = "22012";
     /// A value does not fit its type.
     pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
+    /// A column used outside an aggregate and not grouped by (here: by a subquery in
+    /// `HAVING` or the select list of a grouped query).
+    pub const GROUPING_ERROR: &str = "42803";
     /// A text value longer than its column's `varchar(n)` or `char(n)` allows.
     pub const STRING_DATA_RIGHT_TRUNCATION: &str = "22001";
     /// sqrt of a negative number, a power PostgreSQL cannot take.

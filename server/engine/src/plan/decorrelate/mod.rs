@@ -26,6 +26,7 @@
 
 pub mod domain;
 pub mod single_row;
+pub mod ungrouped;
 
 use std::ops::Not;
 use std::sync::Arc;
@@ -54,6 +55,7 @@ impl AnalyzerRule for DecorrelateSubqueries {
         if !has_subqueries(&plan) {
             return Ok(plan);
         }
+        ungrouped::check(&plan)?;
         plan.transform_up_with_subqueries(rewrite_node)
             .map(|t| t.data)
     }
