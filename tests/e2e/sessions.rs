@@ -311,16 +311,20 @@ fn every_kind_of_failure_fails_an_open_block() {
     parse.extend(cstr("SELECT $1::int4"));
     parse.extend(1i16.to_be_bytes());
     parse.extend(23i32.to_be_bytes());
-    let mut bind = cstr("");
-    bind.extend(cstr("s"));
-    bind.extend(1i16.to_be_bytes());
-    bind.extend(1i16.to_be_bytes());
-    bind.extend(1i16.to_be_bytes());
-    bind.extend(3i32.to_be_bytes());
-    bind.extend([1, 2, 3]);
-    bind.extend(0i16.to_be_bytes());
+    // Bind of statement s with one binary parameter of these bytes.
+    let binary_bind = |value: &[u8]| {
+        let mut bind = cstr("");
+        bind.extend(cstr("s"));
+        bind.extend(1i16.to_be_bytes());
+        bind.extend(1i16.to_be_bytes());
+        bind.extend(1i16.to_be_bytes());
+        bind.extend(i32::try_from(value.len()).unwrap().to_be_bytes());
+        bind.extend(value);
+        bind.extend(0i16.to_be_bytes());
+        frame(b'B', &bind)
+    };
     let mut batch = frame(b'P', &parse);
-    batch.extend(frame(b'B', &bind));
+    batch.extend(binary_bind(&[1, 2, 3]));
     batch.extend(frame(b'E', &execute));
     batch.extend(frame(b'S', &[]));
     raw.send(&batch);
@@ -332,15 +336,7 @@ fn every_kind_of_failure_fails_an_open_block() {
 
     // ...and one with five: a value that is no int4 (22P03), as PostgreSQL says it.
     raw.query("BEGIN");
-    let mut bind = cstr("");
-    bind.extend(cstr("s"));
-    bind.extend(1i16.to_be_bytes());
-    bind.extend(1i16.to_be_bytes());
-    bind.extend(1i16.to_be_bytes());
-    bind.extend(5i32.to_be_bytes());
-    bind.extend([1, 2, 3, 4, 5]);
-    bind.extend(0i16.to_be_bytes());
-    let mut batch = frame(b'B', &bind);
+    let mut batch = binary_bind(&[1, 2, 3, 4, 5]);
     batch.extend(frame(b'E', &execute));
     batch.extend(frame(b'S', &[]));
     raw.send(&batch);

@@ -173,51 +173,27 @@ const LOGARITHMS: &[&str] = &["ln", "log", "log10"];
 
 /// `aloe_log_argument(x)`: `x` itself, once every value of it is known to be positive (or
 /// NULL); 2201E otherwise, with PostgreSQL's message.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct LogArgument {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for LogArgument {
-    fn name(&self) -> &str {
-        "aloe_log_argument"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
-        Ok(args[0].clone())
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let value = &args.args[0];
-        let array = value.to_array(1)?;
-        if array.data_type().is_numeric() && !array.is_empty() {
-            let zero = Scalar::new(ScalarValue::new_zero(array.data_type())?.to_array()?);
-            let refuse = |message: &str| {
-                DataFusionError::External(Box::new(EngineError::new(
-                    sqlstate::INVALID_ARGUMENT_FOR_LOG,
-                    message,
-                )))
-            };
-            if cmp::eq(&array, &zero)?.true_count() > 0 {
-                return Err(refuse("cannot take logarithm of zero"));
-            }
-            if cmp::lt(&array, &zero)?.true_count() > 0 {
-                return Err(refuse("cannot take logarithm of a negative number"));
-            }
+fn positive(array: &ArrayRef, _: &[ColumnarValue]) -> Result<()> {
+    if array.data_type().is_numeric() && !array.is_empty() {
+        let zero = Scalar::new(ScalarValue::new_zero(array.data_type())?.to_array()?);
+        let refuse = |message: &str| {
+            DataFusionError::External(Box::new(EngineError::new(
+                sqlstate::INVALID_ARGUMENT_FOR_LOG,
+                message,
+            )))
+        };
+        if cmp::eq(array, &zero)?.true_count() > 0 {
+            return Err(refuse("cannot take logarithm of zero"));
         }
-        Ok(value.clone())
+        if cmp::lt(array, &zero)?.true_count() > 0 {
+            return Err(refuse("cannot take logarithm of a negative number"));
+        }
     }
+    Ok(())
 }
 
-static LOG_ARGUMENT: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(LogArgument {
-        signature: Signature::any(1, Volatility::Immutable),
-    }))
-});
+static LOG_ARGUMENT: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| super::argument_check::udf("aloe_log_argument", 1, positive));
 
 /// The analyzer rule: checked operators in place of DataFusion's wrapping ones.
 #[derive(Debug, Default)]

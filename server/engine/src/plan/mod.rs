@@ -3,6 +3,7 @@
 //! correlated subqueries DataFusion cannot unnest, integer literals typed as PostgreSQL types
 //! them.
 
+pub mod argument_check;
 pub mod checked_arithmetic;
 pub mod compact_views;
 pub mod decorrelate;

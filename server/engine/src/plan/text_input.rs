@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Array, BinaryBuilder};
+use datafusion::arrow::array::{Array, ArrayRef, BinaryBuilder};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::Transformed;
 use datafusion::common::{DFSchema, Result, ScalarValue};
@@ -17,16 +17,6 @@ use datafusion::logical_expr::{
 };
 
 use crate::error::{EngineError, sqlstate};
-
-/// `aloe_float_text(text, type)`: the text itself, once every value of it is known to name a
-/// number its float type can hold; 22003 otherwise, as PostgreSQL's float input refuses
-/// `'1e400'::float8` (DataFusion's cast reads it as Infinity) and `'1e-400'::float8` (read as
-/// 0). The spelt infinities (`inf`, `-Infinity`) stay allowed; text that is no number at all
-/// is left to the cast, which refuses it with 22P02.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct FloatText {
-    signature: Signature,
-}
 
 /// Whether `text` is a number that the float type (`single` for real) cannot hold: too large
 /// for it, or so small and non-zero that it would read as zero.
@@ -51,48 +41,34 @@ fn out_of_float_range(text: &str, single: bool) -> bool {
     infinite || zero && mantissa.chars().any(|c| ('1'..='9').contains(&c))
 }
 
-impl ScalarUDFImpl for FloatText {
-    fn name(&self) -> &str {
-        "aloe_float_text"
+/// `aloe_float_text(text, type)`: the text itself, once every value of it is known to name a
+/// number its float type can hold; 22003 otherwise, as PostgreSQL's float input refuses
+/// `'1e400'::float8` (DataFusion's cast reads it as Infinity) and `'1e-400'::float8` (read as
+/// 0). The spelt infinities (`inf`, `-Infinity`) stay allowed; text that is no number at all
+/// is left to the cast, which refuses it with 22P02.
+fn float_text(array: &ArrayRef, rest: &[ColumnarValue]) -> Result<()> {
+    let single = matches!(
+        rest.first(),
+        Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(t)))) if t == "real"
+    );
+    let strings = datafusion::arrow::compute::cast(array, &DataType::Utf8)?;
+    let strings = datafusion::common::cast::as_string_array(&strings)?;
+    if let Some(text) = strings
+        .iter()
+        .flatten()
+        .find(|t| out_of_float_range(t, single))
+    {
+        let name = if single { "real" } else { "double precision" };
+        return Err(DataFusionError::External(Box::new(EngineError::new(
+            sqlstate::NUMERIC_VALUE_OUT_OF_RANGE,
+            format!("\"{text}\" is out of range for type {name}"),
+        ))));
     }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
-        Ok(args[0].clone())
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let value = &args.args[0];
-        let single = matches!(
-            &args.args[1],
-            ColumnarValue::Scalar(ScalarValue::Utf8(Some(t))) if t == "real"
-        );
-        let array = value.to_array(1)?;
-        let strings = datafusion::arrow::compute::cast(&array, &DataType::Utf8)?;
-        let strings = datafusion::common::cast::as_string_array(&strings)?;
-        if let Some(text) = strings
-            .iter()
-            .flatten()
-            .find(|t| out_of_float_range(t, single))
-        {
-            let name = if single { "real" } else { "double precision" };
-            return Err(DataFusionError::External(Box::new(EngineError::new(
-                sqlstate::NUMERIC_VALUE_OUT_OF_RANGE,
-                format!("\"{text}\" is out of range for type {name}"),
-            ))));
-        }
-        Ok(value.clone())
-    }
+    Ok(())
 }
 
-static FLOAT_TEXT: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(FloatText {
-        signature: Signature::any(2, Volatility::Immutable),
-    }))
-});
+static FLOAT_TEXT: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| super::argument_check::udf("aloe_float_text", 2, float_text));
 
 /// A cast of text read as PostgreSQL's input functions read it: to a float type, checked
 /// first by `aloe_float_text`; to bytea, decoded by `aloe_bytea_in`. Other casts stay.
