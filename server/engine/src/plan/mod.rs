@@ -4,6 +4,7 @@
 //! them.
 
 pub mod argument_check;
+pub mod char_length;
 pub mod checked_arithmetic;
 pub mod compact_views;
 pub mod decorrelate;

@@ -71,7 +71,8 @@ static FLOAT_TEXT: LazyLock<Arc<ScalarUDF>> =
     LazyLock::new(|| super::argument_check::udf("aloe_float_text", 2, float_text));
 
 /// A cast of text read as PostgreSQL's input functions read it: to a float type, checked
-/// first by `aloe_float_text`; to bytea, decoded by `aloe_bytea_in`. Other casts stay.
+/// first by `aloe_float_text`; to bytea, decoded by `aloe_bytea_in`; to `varchar(n)`, cut to
+/// its length. Other casts stay.
 pub fn checked(cast: Cast, schema: &DFSchema) -> Transformed<Expr> {
     let textual = matches!(
         cast.expr.get_type(schema),
@@ -79,6 +80,16 @@ pub fn checked(cast: Cast, schema: &DFSchema) -> Transformed<Expr> {
     );
     if !textual {
         return Transformed::no(Expr::Cast(cast));
+    }
+    if let Some(cut) = super::char_length::met(
+        (*cast.expr).clone(),
+        &cast.field,
+        super::char_length::Meet::Cast,
+    ) {
+        return Transformed::yes(Expr::Cast(Cast {
+            expr: Box::new(cut),
+            field: cast.field,
+        }));
     }
     let single = match cast.field.data_type() {
         DataType::Float32 => true,

@@ -32,6 +32,9 @@ impl TypePlanner for PgTypePlanner {
             SqlType::Uuid => tagged("uuid"),
             SqlType::JSON => tagged("json"),
             SqlType::JSONB => tagged("jsonb"),
+            character if super::char_length::tag(character).is_some() => {
+                tagged(&super::char_length::tag(character).expect("a character type"))
+            }
             SqlType::Custom(name, _) if name.to_string().eq_ignore_ascii_case("name") => {
                 Some(Arc::new(Field::new("", DataType::Utf8, true)))
             }

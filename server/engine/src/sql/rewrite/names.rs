@@ -10,7 +10,8 @@ use std::collections::HashMap;
 
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
-    AccessExpr, Expr, Ident, SelectItem, SetExpr, Statement, Subscript, Value,
+    AccessExpr, ArrayElemTypeDef, DataType, Expr, Ident, SelectItem, SetExpr, Statement, Subscript,
+    TimezoneInfo, Value,
 };
 
 /// Marks the start of the uniqueness suffix of a repeated name; a private-use character that
@@ -39,7 +40,7 @@ pub fn pg_name(e: &Expr) -> String {
         Expr::Cast {
             expr, data_type, ..
         } => match expr.as_ref() {
-            Expr::Value(_) => data_type.to_string().to_ascii_lowercase(),
+            Expr::Value(_) => type_name(data_type),
             inner => pg_name(inner),
         },
         Expr::Nested(inner) => pg_name(inner),
@@ -60,6 +61,31 @@ pub fn pg_name(e: &Expr) -> String {
         Expr::Subquery(q) => first_output_name(q.body.as_ref()),
         _ => "?column?".into(),
     }
+}
+
+/// PostgreSQL's internal name of a SQL type, which names a cast literal's column:
+/// `'x'::character varying(3)` is `varchar`, `'1'::real` is `float4`, `'1'::int[]` is `int4`.
+fn type_name(data_type: &DataType) -> String {
+    let name = match data_type {
+        DataType::Int(_) | DataType::Integer(_) | DataType::Int4(_) => "int4",
+        DataType::SmallInt(_) | DataType::Int2(_) => "int2",
+        DataType::BigInt(_) | DataType::Int8(_) => "int8",
+        DataType::Real | DataType::Float4 => "float4",
+        DataType::DoublePrecision | DataType::Float8 | DataType::Float(_) | DataType::Double(_) => {
+            "float8"
+        }
+        DataType::Bool | DataType::Boolean => "bool",
+        DataType::Numeric(_) | DataType::Decimal(_) | DataType::Dec(_) => "numeric",
+        DataType::Varchar(_) | DataType::CharacterVarying(_) | DataType::CharVarying(_) => {
+            "varchar"
+        }
+        DataType::Char(_) | DataType::Character(_) => "bpchar",
+        DataType::Timestamp(_, TimezoneInfo::Tz | TimezoneInfo::WithTimeZone) => "timestamptz",
+        DataType::Timestamp(_, _) => "timestamp",
+        DataType::Array(ArrayElemTypeDef::SquareBracket(inner, _)) => return type_name(inner),
+        other => return other.to_string().to_ascii_lowercase(),
+    };
+    name.to_owned()
 }
 
 /// Aliases `body`'s unaliased select items that call one of `functions` with the function's
