@@ -320,9 +320,24 @@ impl Live {
             Kind::Columns => {
                 for (schema, table, provider) in self.tables().await? {
                     for (i, field) in provider.schema().fields().iter().enumerate() {
-                        let udt = field_into_pg_type(field)
-                            .map(|t| t.name().to_owned())
-                            .unwrap_or_else(|_| "text".into());
+                        let declared = crate::plan::char_length::declared(field);
+                        let udt = match declared {
+                            Some((tag, _)) if tag.starts_with("character varying") => {
+                                "varchar".to_owned()
+                            }
+                            Some(_) => "bpchar".to_owned(),
+                            None => field_into_pg_type(field)
+                                .map(|t| t.name().to_owned())
+                                .unwrap_or_else(|_| "text".into()),
+                        };
+                        // As PostgreSQL counts them in UTF8: up to 4 bytes a character.
+                        let length = declared.and_then(|(_, n)| i32::try_from(n).ok());
+                        // Text of no declared length may hold 1 GB, as PostgreSQL says it.
+                        let octets = match length {
+                            Some(n) => n.checked_mul(4),
+                            None if udt == "text" || udt == "varchar" => Some(1 << 30),
+                            None => None,
+                        };
                         let (p, radix, scale, dt_prec) = precision(field.data_type());
                         rows.push(vec![
                             db.clone(),
@@ -348,8 +363,8 @@ impl Live {
                         ]);
                         ints.push(vec![
                             Some(i as i32 + 1),
-                            None,
-                            None,
+                            length,
+                            octets,
                             p,
                             radix,
                             scale,
