@@ -7,6 +7,7 @@
 //! `CurrentUserVariableToSessionUserFunctionCall`, because Aloe registers `current_user`
 //! itself and PostgreSQL names that column `current_user`, not `session_user`.
 
+pub mod array_subqueries;
 pub mod catalog_names;
 pub mod composite;
 pub mod definitions;
@@ -64,6 +65,7 @@ pub fn rewrite(statement: DFStatement) -> DFStatement {
         DFStatement::Statement(s) => {
             let mut s = RULES.iter().fold(*s, |s, rule| rule.rewrite(s));
             crate::sql::rewrite::like_escape::rewrite(&mut s);
+            crate::sql::rewrite::array_subqueries::rewrite(&mut s);
             crate::sql::rewrite::expandarray::rewrite(&mut s);
             crate::sql::rewrite::composite::rewrite(&mut s);
             crate::sql::rewrite::from_functions::rewrite(&mut s);
