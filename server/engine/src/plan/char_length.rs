@@ -17,6 +17,7 @@ use datafusion::logical_expr::{
 use datafusion::prelude::lit;
 use datafusion::sql::sqlparser::ast::{CharacterLength, DataType as SqlType};
 
+use super::text_input::{shaped_as, texts};
 use super::types::PG_TYPE_KEY;
 use crate::error::{EngineError, sqlstate};
 
@@ -105,9 +106,7 @@ impl ScalarUDFImpl for CharLength {
         };
         let length = usize::try_from(*length).unwrap_or(usize::MAX);
         let value = &args.args[0];
-        let array = value.to_array(args.number_rows)?;
-        let strings = datafusion::arrow::compute::cast(&array, &DataType::Utf8)?;
-        let strings = datafusion::common::cast::as_string_array(&strings)?;
+        let strings = texts(&value.to_array(args.number_rows)?)?;
         let mut out = StringBuilder::with_capacity(strings.len(), strings.value_data().len());
         for text in strings.iter() {
             match text {
@@ -115,13 +114,7 @@ impl ScalarUDFImpl for CharLength {
                 None => out.append_null(),
             }
         }
-        let out = out.finish();
-        Ok(match value {
-            ColumnarValue::Scalar(_) => {
-                ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
-            }
-            ColumnarValue::Array(_) => ColumnarValue::Array(Arc::new(out)),
-        })
+        shaped_as(value, Arc::new(out.finish()))
     }
 }
 

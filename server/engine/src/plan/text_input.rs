@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Array, ArrayRef, BinaryBuilder};
+use datafusion::arrow::array::{Array, ArrayRef, BinaryBuilder, StringArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::Transformed;
 use datafusion::common::{DFSchema, Result, ScalarValue};
@@ -51,8 +51,7 @@ fn float_text(array: &ArrayRef, rest: &[ColumnarValue]) -> Result<()> {
         rest.first(),
         Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(t)))) if t == "real"
     );
-    let strings = datafusion::arrow::compute::cast(array, &DataType::Utf8)?;
-    let strings = datafusion::common::cast::as_string_array(&strings)?;
+    let strings = texts(array)?;
     if let Some(text) = strings
         .iter()
         .flatten()
@@ -109,6 +108,21 @@ pub fn checked(cast: Cast, schema: &DFSchema) -> Transformed<Expr> {
         expr: Box::new(checked),
         field: cast.field,
     }))
+}
+
+/// The values of a text column (any of Arrow's string types) as one string array.
+pub fn texts(array: &ArrayRef) -> Result<StringArray> {
+    let strings = datafusion::arrow::compute::cast(array, &DataType::Utf8)?;
+    Ok(datafusion::common::cast::as_string_array(&strings)?.clone())
+}
+
+/// `out` as a function's answer of the shape its argument `value` had: one value for a
+/// constant, a column for a column.
+pub fn shaped_as(value: &ColumnarValue, out: ArrayRef) -> Result<ColumnarValue> {
+    Ok(match value {
+        ColumnarValue::Scalar(_) => ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?),
+        ColumnarValue::Array(_) => ColumnarValue::Array(out),
+    })
 }
 
 /// `aloe_bytea_in(text)`: the bytes PostgreSQL's bytea input reads from the text.
@@ -190,9 +204,7 @@ impl ScalarUDFImpl for ByteaIn {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let value = &args.args[0];
-        let array = value.to_array(args.number_rows)?;
-        let strings = datafusion::arrow::compute::cast(&array, &DataType::Utf8)?;
-        let strings = datafusion::common::cast::as_string_array(&strings)?;
+        let strings = texts(&value.to_array(args.number_rows)?)?;
         let mut out = BinaryBuilder::with_capacity(strings.len(), strings.value_data().len());
         for text in strings.iter() {
             match text {
@@ -200,13 +212,7 @@ impl ScalarUDFImpl for ByteaIn {
                 None => out.append_null(),
             }
         }
-        let out = out.finish();
-        Ok(match value {
-            ColumnarValue::Scalar(_) => {
-                ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
-            }
-            ColumnarValue::Array(_) => ColumnarValue::Array(Arc::new(out)),
-        })
+        shaped_as(value, Arc::new(out.finish()))
     }
 }
 
