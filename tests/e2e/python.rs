@@ -49,12 +49,8 @@ fn sqlalchemy_inspector_and_pandas_reflect_lake_tables() {
 
 /// Where Aloe still answers psycopg's parameter matrix otherwise than PostgreSQL 15, with
 /// Aloe's answer: each must still differ, so a fix shows here and the line leaves the list.
-/// `coalesce(bytea parameter, bytea column)`: DataFusion finds no common type for a Binary
-/// parameter and the BinaryView column the lake's Parquet reader gives.
-const MATRIX_DIFFERENCES: &[(&str, &str)] = &[
-    ("by function text", "error 42883"),
-    ("by function binary", "error 42883"),
-];
+/// None left: `coalesce` of a bytea parameter and a bytea column was the last.
+const MATRIX_DIFFERENCES: &[(&str, &str)] = &[];
 
 /// psycopg's server-side bound parameters, each core type in each position (select list,
 /// comparison, function argument, INSERT values) in text and in binary, against

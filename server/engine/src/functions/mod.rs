@@ -1,7 +1,9 @@
 //! PostgreSQL functions that DataFusion lacks and BI tools send in their questions:
-//! `timezone(zone, ts)`, `age(ts, ts)`, `make_time(h, m, s)`, `json_build_object(k, v, ...)`.
+//! `timezone(zone, ts)`, `age(ts, ts)`, `make_time(h, m, s)`, `json_build_object(k, v, ...)`;
+//! and `coalesce` over both bytea kinds, which DataFusion's refuses.
 
 mod age;
+mod coalesce;
 mod json_build;
 mod make_time;
 pub mod rows;
@@ -17,6 +19,7 @@ pub fn register(ctx: &SessionContext) {
         ScalarUDF::from(age::Age::default()),
         ScalarUDF::from(make_time::MakeTime::default()),
         ScalarUDF::from(json_build::JsonBuildObject::default()),
+        ScalarUDF::from(coalesce::Coalesce::default()),
     ] {
         ctx.register_udf(udf);
     }
