@@ -25,7 +25,7 @@ pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Arc<Vec<FieldInf
         described
             .into_iter()
             .zip(schema.fields())
-            .map(|(info, field)| match vector_type(field) {
+            .map(|(info, field)| match tagged_type(field) {
                 Some(t) => FieldInfo::new(
                     info.name().to_owned(),
                     info.table_id(),
@@ -69,16 +69,28 @@ fn encoding_fields(fields: &Arc<Vec<FieldInfo>>) -> Arc<Vec<FieldInfo>> {
     )
 }
 
-/// PostgreSQL's vector types (`pg_index.indkey` is int2vector, `indclass` oidvector): a
-/// list column the catalog tags with one is described as it, and its text is written by
-/// `text_output`. Their binary form is an array's, which arrow-pg writes for the list.
-fn vector_type(field: &Field) -> Option<Type> {
-    if !matches!(field.data_type(), DataType::List(_)) {
-        return None;
-    }
-    match field.metadata().get(PG_TYPE_KEY).map(String::as_str) {
-        Some("int2vector") => Some(Type::INT2_VECTOR),
-        Some("oidvector") => Some(Type::OID_VECTOR),
+/// The PostgreSQL type a column's tag names, where it is not the one its Arrow type maps to.
+/// The vector types (`pg_index.indkey` is int2vector, `indclass` oidvector): a list column
+/// the catalog tags with one is described as it, and its text is written by `text_output`;
+/// their binary form is an array's, which arrow-pg writes for the list. `varchar` and
+/// `bpchar`: a text column declared so, whose text and binary forms are text's.
+fn tagged_type(field: &Field) -> Option<Type> {
+    let tag = field.metadata().get(PG_TYPE_KEY).map(String::as_str)?;
+    match field.data_type() {
+        DataType::List(_) => match tag {
+            "int2vector" => Some(Type::INT2_VECTOR),
+            "oidvector" => Some(Type::OID_VECTOR),
+            _ => None,
+        },
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            if tag.starts_with("character varying") {
+                Some(Type::VARCHAR)
+            } else if tag.starts_with("character(") {
+                Some(Type::BPCHAR)
+            } else {
+                None
+            }
+        }
         _ => None,
     }
 }

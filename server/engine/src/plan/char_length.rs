@@ -30,6 +30,11 @@ pub fn tag(sql_type: &SqlType) -> Option<String> {
         SqlType::Char(Some(l)) | SqlType::Character(Some(l)) => ("character", l),
         // A bare `char` is `char(1)`, as in PostgreSQL.
         SqlType::Char(None) | SqlType::Character(None) => return Some("character(1)".to_owned()),
+        // No length to keep, but the type still names itself to clients (pgjdbc's
+        // setString declares one).
+        SqlType::Varchar(None) | SqlType::CharacterVarying(None) | SqlType::CharVarying(None) => {
+            return Some("character varying".to_owned());
+        }
         _ => return None,
     };
     match length {
