@@ -373,12 +373,11 @@ fn no_such_function(m: &str) -> Option<EngineError> {
 }
 
 /// PostgreSQL's name of the type an Arrow type name stands for, as function signatures in
-/// its messages name them; the Arrow name where there is none.
+/// its messages name them (the integer, float and boolean names are `pg_type_name`'s); the
+/// Arrow name where there is none.
 fn pg_name_of_arrow(arrow: &str) -> String {
     let name = match arrow {
         "Utf8" | "Utf8View" | "LargeUtf8" => "text",
-        "Float32" => "real",
-        "Float64" => "double precision",
         "Date32" => "date",
         "Binary" | "BinaryView" | "LargeBinary" => "bytea",
         "Null" => "unknown",
