@@ -404,3 +404,77 @@ async fn a_prepared_query_sees_writes_settings_and_new_tables_made_after_parse()
     let err = c.query(&unqualified, &[]).await.unwrap_err();
     assert_eq!(sqlstate(&err), "42P01", "{err:?}");
 }
+
+/// Binary results carry PostgreSQL's infinities (the integer range's ends, which clients map
+/// to their own infinities), through a Delta table as well as from literals; finite values
+/// beside them keep their binary form. Text results and the zone they are shown in are the
+/// sqllogictest file `datetime_infinity.slt`'s and this test's second half.
+#[tokio::test]
+async fn infinite_dates_and_timestamps_travel_in_binary() {
+    use tokio_postgres::types::{Date, Timestamp};
+    let server = Server::start();
+    let c = server.connect().await;
+    c.batch_execute(
+        "CREATE TABLE public.inf_bin (d date, t timestamp, z timestamptz); \
+         INSERT INTO public.inf_bin VALUES ('infinity', '-infinity', 'infinity'), \
+         ('2025-03-28', '2025-03-28 10:00', '2025-03-28 10:00+00')",
+    )
+    .await
+    .unwrap();
+    let rows = c
+        .query("SELECT d, t, z FROM public.inf_bin ORDER BY d", &[])
+        .await
+        .unwrap();
+    let day = NaiveDate::from_ymd_opt(2025, 3, 28).unwrap();
+    let at = day.and_hms_opt(10, 0, 0).unwrap();
+    let first: (
+        Date<NaiveDate>,
+        Timestamp<NaiveDateTime>,
+        Timestamp<DateTime<Utc>>,
+    ) = (rows[0].get(0), rows[0].get(1), rows[0].get(2));
+    assert_eq!(first.0, Date::Value(day));
+    assert_eq!(first.1, Timestamp::Value(at));
+    assert_eq!(first.2, Timestamp::Value(at.and_utc()));
+    let second: (
+        Date<NaiveDate>,
+        Timestamp<NaiveDateTime>,
+        Timestamp<DateTime<Utc>>,
+    ) = (rows[1].get(0), rows[1].get(1), rows[1].get(2));
+    assert_eq!(second.0, Date::PosInfinity);
+    assert_eq!(second.1, Timestamp::NegInfinity);
+    assert_eq!(second.2, Timestamp::PosInfinity);
+    let literal: Date<NaiveDate> = c
+        .query_one("SELECT '-infinity'::date", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(literal, Date::NegInfinity);
+
+    // A timestamptz read from the lake is shown in the session's TimeZone, as PostgreSQL
+    // shows every timestamptz (PostgreSQL 15: 2025-03-28 11:00:00+01).
+    c.batch_execute("SET TimeZone = 'Europe/Paris'")
+        .await
+        .unwrap();
+    let shown = c
+        .simple_query("SELECT z FROM public.inf_bin WHERE d = '2025-03-28'")
+        .await
+        .unwrap();
+    let text = shown
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(text, "2025-03-28 11:00:00+01");
+    // A table created under that zone is stored (Delta keeps zoned timestamps in UTC).
+    c.batch_execute("CREATE TABLE public.inf_paris AS SELECT timestamptz '2025-03-28 12:00' AS z")
+        .await
+        .unwrap();
+    let z: DateTime<Utc> = c
+        .query_one("SELECT z FROM public.inf_paris", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(z, day.and_hms_opt(11, 0, 0).unwrap().and_utc());
+}

@@ -118,11 +118,12 @@ fn pg_text(array: &ArrayRef, row: usize) -> Option<String> {
         // The wire's own text output, so both runs print floats and times alike.
         DataType::Float64
         | DataType::Float32
+        | DataType::Date32
         | DataType::Timestamp(_, _)
         | DataType::Time32(_)
         | DataType::Time64(_)
         | DataType::Interval(IntervalUnit::MonthDayNano) => {
-            aloe_wire::text_output::as_text(&array.slice(row, 1))
+            aloe_engine::output::text::as_text(&array.slice(row, 1))
                 .expect("a text form")
                 .value(0)
                 .to_owned()

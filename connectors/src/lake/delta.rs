@@ -148,7 +148,7 @@ pub async fn write(
     };
     let mut builder = table
         .write(vec![])
-        .with_input_plan(input)
+        .with_input_plan(in_utc(input)?)
         .with_session_state(state)
         .with_save_mode(save);
     if save == SaveMode::Overwrite {
@@ -178,7 +178,7 @@ pub async fn replace_partitions(
     let (table, found) = handle(zone, url).await?;
     let mut builder = table
         .write(vec![])
-        .with_input_plan(input)
+        .with_input_plan(in_utc(input)?)
         .with_session_state(state)
         .with_partition_columns([column.to_owned()]);
     builder = match (found, values) {
@@ -200,6 +200,36 @@ pub async fn replace_partitions(
     };
     let table = marked(zone, url, !found, async { Ok(builder.await?) }).await?;
     Ok(last_commit_rows(&table).await)
+}
+
+/// `input` with its zoned timestamps in UTC. Delta's one zoned timestamp type is UTC, and a
+/// `timestamptz` planned under a session's `TimeZone` (`Europe/Paris`) carries that zone; the
+/// instant is the same, only the zone it is shown in changes.
+fn in_utc(input: LogicalPlan) -> LakeResult<LogicalPlan> {
+    use datafusion::arrow::datatypes::DataType;
+    use datafusion::logical_expr::{Expr, LogicalPlanBuilder};
+    let zoned = |t: &DataType| matches!(t, DataType::Timestamp(_, Some(z)) if z.as_ref() != "UTC");
+    if !input.schema().fields().iter().any(|f| zoned(f.data_type())) {
+        return Ok(input);
+    }
+    let columns: Vec<Expr> = input
+        .schema()
+        .iter()
+        .map(|(qualifier, field)| {
+            let column = Expr::Column(datafusion::common::Column::from((qualifier, field)));
+            match field.data_type() {
+                DataType::Timestamp(unit, Some(_)) if zoned(field.data_type()) => {
+                    datafusion::prelude::cast(
+                        column,
+                        DataType::Timestamp(*unit, Some("UTC".into())),
+                    )
+                    .alias(field.name())
+                }
+                _ => column,
+            }
+        })
+        .collect();
+    Ok(LogicalPlanBuilder::from(input).project(columns)?.build()?)
 }
 
 /// Rows the newest commit added, from the metrics Delta records with each write.

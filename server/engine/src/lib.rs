@@ -10,6 +10,7 @@ pub mod kafka;
 pub mod lake;
 pub mod limits;
 pub mod metrics;
+pub mod output;
 pub mod plan;
 pub mod privileges;
 pub mod procedures;

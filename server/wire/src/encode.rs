@@ -137,7 +137,9 @@ pub fn query_response(
     let rows = batches
         .map(move |batch| match batch {
             Ok(batch) => {
-                let batch = match super::text_output::for_text(&row_fields, batch) {
+                let batch = super::text_output::for_text(&row_fields, batch)
+                    .and_then(|b| super::binary_output::for_binary(&row_fields, b));
+                let batch = match batch {
                     Ok(batch) => batch,
                     Err(e) => {
                         return stream::iter(std::iter::once(Err(df_to_pg(e.into()))))

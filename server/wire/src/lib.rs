@@ -2,6 +2,7 @@
 //! the engine's sessions.
 
 pub mod auth;
+mod binary_output;
 mod cancel;
 mod connection;
 mod copy;

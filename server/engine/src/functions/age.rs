@@ -4,7 +4,7 @@
 
 use super::rows::{answer, row_count};
 
-use chrono::{Datelike, NaiveDateTime, Utc};
+use chrono::{Datelike, NaiveDateTime, Timelike, Utc};
 use datafusion::arrow::array::{Array, IntervalMonthDayNanoArray, TimestampMicrosecondArray};
 use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, IntervalUnit, TimeUnit};
 use datafusion::logical_expr::{
@@ -32,26 +32,62 @@ impl Default for Age {
     }
 }
 
-/// `a - b` as PostgreSQL's age: months, then days, then the rest.
+/// `a - b` as PostgreSQL's age (timestamp_age): each field subtracted from its own, and a
+/// field below zero borrowed from the next; a day borrows the length of the earlier
+/// timestamp's month (of the later's when `a` is before `b`), as PostgreSQL borrows it.
 pub fn age(a: NaiveDateTime, b: NaiveDateTime) -> IntervalMonthDayNano {
-    if a < b {
-        let p = age(b, a);
-        return IntervalMonthDayNano::new(-p.months, -p.days, -p.nanoseconds);
+    let sign: i64 = if a < b { -1 } else { 1 };
+    let field = |x: i64, y: i64| sign * (x - y);
+    let mut micros = field(
+        (a.nanosecond() / 1000) as i64,
+        (b.nanosecond() / 1000) as i64,
+    );
+    let mut sec = field(a.second() as i64, b.second() as i64);
+    let mut min = field(a.minute() as i64, b.minute() as i64);
+    let mut hour = field(a.hour() as i64, b.hour() as i64);
+    let mut day = field(a.day() as i64, b.day() as i64);
+    let mut mon = field(a.month() as i64, b.month() as i64);
+    let mut year = field(a.year() as i64, b.year() as i64);
+    let borrow_from = if a < b { a } else { b };
+    while micros < 0 {
+        micros += 1_000_000;
+        sec -= 1;
     }
-    let mut months = (a.year() - b.year()) * 12 + a.month() as i32 - b.month() as i32;
-    let anchor = |months: i32| {
-        b.checked_add_months(chrono::Months::new(months as u32))
-            .unwrap_or(b)
-    };
-    while months > 0 && anchor(months) > a {
-        months -= 1;
+    while sec < 0 {
+        sec += 60;
+        min -= 1;
     }
-    let rest = a - anchor(months);
-    let days = rest.num_days();
-    let nanos = (rest - chrono::Duration::days(days))
-        .num_nanoseconds()
-        .unwrap_or(0);
-    IntervalMonthDayNano::new(months, days as i32, nanos)
+    while min < 0 {
+        min += 60;
+        hour -= 1;
+    }
+    while hour < 0 {
+        hour += 24;
+        day -= 1;
+    }
+    while day < 0 {
+        day += month_days(borrow_from.year(), borrow_from.month());
+        mon -= 1;
+    }
+    while mon < 0 {
+        mon += 12;
+        year -= 1;
+    }
+    let time = ((hour * 60 + min) * 60 + sec) * 1_000_000 + micros;
+    IntervalMonthDayNano::new(
+        (sign * (year * 12 + mon)) as i32,
+        (sign * day) as i32,
+        sign * time * 1000,
+    )
+}
+
+/// The number of days in `month` of `year`.
+fn month_days(year: i32, month: u32) -> i64 {
+    let first = chrono::NaiveDate::from_ymd_opt(year, month, 1).expect("a month's first day");
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .expect("the next month");
+    (next - first).num_days()
 }
 
 fn micros(arg: &ColumnarValue, n: usize) -> datafusion::error::Result<TimestampMicrosecondArray> {
@@ -121,10 +157,17 @@ mod tests {
     #[test]
     fn counts_months_then_days() {
         let a = age(ts("2025-03-15 12:00:00"), ts("2024-01-20 06:00:00"));
-        // From 2024-01-20 plus 13 months to 2025-03-15: February 2025 has 28 days, so 23.
-        assert_eq!((a.months, a.days), (13, 23));
+        // PostgreSQL 15: 1 year 1 mon 26 days 06:00:00 (the day borrows January's 31).
+        assert_eq!((a.months, a.days), (13, 26));
         assert_eq!(a.nanoseconds, 6 * 3_600 * 1_000_000_000);
         let b = age(ts("2024-01-01 00:00:00"), ts("2025-01-01 00:00:00"));
         assert_eq!((b.months, b.days), (-12, 0));
+        // PostgreSQL 15: -1 mons -1 days -23:00:00 and 1 mon 01:00:00.
+        let c = age(ts("2025-01-31 01:00:00"), ts("2025-03-02 00:00:00"));
+        assert_eq!((c.months, c.days), (-1, -1));
+        assert_eq!(c.nanoseconds, -23 * 3_600 * 1_000_000_000);
+        let d = age(ts("2025-03-01 00:00:00"), ts("2025-01-31 23:00:00"));
+        assert_eq!((d.months, d.days), (1, 0));
+        assert_eq!(d.nanoseconds, 3_600 * 1_000_000_000);
     }
 }

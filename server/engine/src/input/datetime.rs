@@ -47,6 +47,7 @@ impl Target {
 fn syntax(target: Target, text: &str) -> EngineError {
     // PostgreSQL names timestamp types by their short names in this message.
     let name = match target {
+        Target::Time => "time",
         Target::Timestamp => "timestamp",
         Target::TimestampTz => "timestamp with time zone",
         other => other.name(),
@@ -116,7 +117,11 @@ pub fn parse(text: &str, target: Target) -> EngineResult<DateTime> {
                 offset: Some(0),
             });
         }
-        "infinity" | "-infinity" | "+infinity" => {
+        "infinity" | "-infinity" if target == Target::Time => {
+            return Err(syntax(target, text));
+        }
+        // Dates and timestamps take them as the plan's constants (`plan/text_input.rs`).
+        "infinity" | "-infinity" => {
             return Err(EngineError::not_supported(format!(
                 "{lower} is not supported for type {}: Aloe's dates and timestamps are finite",
                 target.name()
@@ -227,6 +232,34 @@ pub fn parse(text: &str, target: Target) -> EngineResult<DateTime> {
         offset = Some(named_offset(&name, date, time)?);
     }
     Ok(DateTime { date, time, offset })
+}
+
+/// `2025-10-01T12:00:00.000000`: what Arrow's timestamp parser reads.
+fn iso(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
+/// The text Arrow's casts read for `text` read as `target`: the value PostgreSQL would hold,
+/// in Arrow's ISO form.
+pub fn canonical(text: &str, target: Target) -> EngineResult<String> {
+    let d = parse(text, target)?;
+    let time = d.time.unwrap_or(NaiveTime::MIN);
+    Ok(match target {
+        Target::Date => d.date.expect("dates have one").to_string(),
+        Target::Time => time.format("%H:%M:%S%.6f").to_string(),
+        // PostgreSQL drops a zone given to a timestamp without time zone.
+        Target::Timestamp => iso(NaiveDateTime::new(d.date.expect("checked"), time)),
+        Target::TimestampTz => {
+            let local = NaiveDateTime::new(d.date.expect("checked"), time);
+            match d.offset {
+                Some(offset) => {
+                    format!("{}Z", iso(local - chrono::Duration::seconds(offset as i64)))
+                }
+                // No zone: the session's time zone, which DataFusion's cast applies.
+                None => iso(local),
+            }
+        }
+    })
 }
 
 /// `2025-10-01T12:00` as `2025-10-01 12:00`; other `T`s (in zone names) stay.

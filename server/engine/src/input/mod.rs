@@ -3,5 +3,6 @@
 //! applies them to a statement's literals.
 
 pub mod datetime;
+pub mod infinity;
 pub mod interval;
 pub mod numeric;

@@ -215,6 +215,11 @@ fn rewrite_expr(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             return Ok(Transformed::yes(Expr::ScalarFunction(f)));
         }
         if let Expr::Cast(cast) = e {
+            if let Some(kept) = super::text_output::written(&cast, schema)
+                .or_else(|| super::infinity_casts::kept(&cast, schema))
+            {
+                return Ok(Transformed::yes(kept));
+            }
             return Ok(super::text_input::checked(cast, schema));
         }
         let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {

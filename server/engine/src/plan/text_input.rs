@@ -71,7 +71,7 @@ static FLOAT_TEXT: LazyLock<Arc<ScalarUDF>> =
 
 /// A cast of text read as PostgreSQL's input functions read it: to a float type, checked
 /// first by `aloe_float_text`; to bytea, decoded by `aloe_bytea_in`; to `varchar(n)`, cut to
-/// its length. Other casts stay.
+/// its length; to a date, time or timestamp, read by `aloe_datetime_in`. Other casts stay.
 pub fn checked(cast: Cast, schema: &DFSchema) -> Transformed<Expr> {
     let textual = matches!(
         cast.expr.get_type(schema),
@@ -87,6 +87,12 @@ pub fn checked(cast: Cast, schema: &DFSchema) -> Transformed<Expr> {
     ) {
         return Transformed::yes(Expr::Cast(Cast {
             expr: Box::new(cut),
+            field: cast.field,
+        }));
+    }
+    if let Some(read) = super::datetime_input::read((*cast.expr).clone(), cast.field.data_type()) {
+        return Transformed::yes(Expr::Cast(Cast {
+            expr: Box::new(read),
             field: cast.field,
         }));
     }

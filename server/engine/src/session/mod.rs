@@ -7,6 +7,7 @@ pub mod savepoint;
 pub mod show;
 pub mod stream;
 pub mod transaction;
+pub mod zone_shown;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;

@@ -89,6 +89,13 @@ impl Session {
             .await?;
         if rows {
             let stream = guard.run(async { Ok(df.execute_stream().await?) }).await?;
+            let zone = self
+                .settings
+                .lock()
+                .expect("settings lock")
+                .time_zone()
+                .to_owned();
+            let stream = crate::session::zone_shown::shown_in(stream, &zone);
             let stream = match cache_key {
                 Some(key) => self.shared.result_cache.fill(key, stream),
                 None => stream,

@@ -7,7 +7,6 @@
 
 use std::ops::ControlFlow;
 
-use chrono::{Duration, NaiveDateTime, NaiveTime};
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
     DataType, ExactNumberInfo, Expr, Interval, TimezoneInfo, TypedString, Value, ValueWithSpan,
@@ -55,31 +54,6 @@ fn string(text: String) -> ValueWithSpan {
     Value::SingleQuotedString(text).into()
 }
 
-/// `2025-10-01T12:00:00.000000`: what Arrow's timestamp parser reads.
-fn iso(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
-}
-
-/// The canonical text for `text` read as `target`.
-fn date_time_text(text: &str, target: Target) -> EngineResult<String> {
-    let d = datetime::parse(text, target)?;
-    let time = d.time.unwrap_or(NaiveTime::MIN);
-    Ok(match target {
-        Target::Date => d.date.expect("dates have one").to_string(),
-        Target::Time => time.format("%H:%M:%S%.6f").to_string(),
-        // PostgreSQL drops a zone given to a timestamp without time zone.
-        Target::Timestamp => iso(NaiveDateTime::new(d.date.expect("checked"), time)),
-        Target::TimestampTz => {
-            let local = NaiveDateTime::new(d.date.expect("checked"), time);
-            match d.offset {
-                Some(offset) => format!("{}Z", iso(local - Duration::seconds(offset as i64))),
-                // No zone: the session's time zone, which DataFusion's cast applies.
-                None => iso(local),
-            }
-        }
-    })
-}
-
 /// `14 months 3 days 14706000000 microseconds`: what Arrow's interval parser reads.
 fn interval_text(text: &str) -> EngineResult<String> {
     let i = interval::parse(text)?;
@@ -107,9 +81,16 @@ impl Visitor {
             return Ok(None);
         };
         Ok(Some(match kind {
+            // The plan reads these (`plan/text_input.rs`), so that an untyped 'infinity'
+            // compared with a date column is read the same way.
+            Kind::DateTime(target)
+                if target != Target::Time && crate::input::infinity::named(text).is_some() =>
+            {
+                return Ok(None);
+            }
             Kind::DateTime(target) => Expr::TypedString(TypedString {
                 data_type: data_type.clone(),
-                value: string(date_time_text(text, target)?),
+                value: string(datetime::canonical(text, target)?),
                 uses_odbc_syntax: false,
             }),
             Kind::Interval => Expr::Interval(Interval {

@@ -1,0 +1,3 @@
+//! PostgreSQL's output functions for the values whose text Arrow writes otherwise.
+
+pub mod text;
