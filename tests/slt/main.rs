@@ -16,7 +16,7 @@ use std::time::Duration;
 use aloe_engine::{EngineError, Outcome, Session};
 use async_trait::async_trait;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, IntervalUnit};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use futures::StreamExt;
 use sqllogictest::{DBOutput, DefaultColumnType, default_column_validator, default_validator};
@@ -116,13 +116,7 @@ fn pg_text(array: &ArrayRef, row: usize) -> Option<String> {
         }
         .to_owned(),
         // The wire's own text output, so both runs print floats and times alike.
-        DataType::Float64
-        | DataType::Float32
-        | DataType::Date32
-        | DataType::Timestamp(_, _)
-        | DataType::Time32(_)
-        | DataType::Time64(_)
-        | DataType::Interval(IntervalUnit::MonthDayNano) => {
+        t if aloe_engine::output::text::written(t) => {
             aloe_engine::output::text::as_text(&array.slice(row, 1))
                 .expect("a text form")
                 .value(0)

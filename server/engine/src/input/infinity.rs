@@ -8,7 +8,8 @@
 //! infinity stays one whether it went through a Delta table's microseconds or not.
 
 use chrono::{Datelike, NaiveDate};
-use datafusion::arrow::datatypes::TimeUnit;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::common::ScalarValue;
 
 /// Which end of time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,23 @@ impl Infinity {
         match self {
             Infinity::Plus => i64::MAX / nanos_per(unit),
             Infinity::Minus => i64::MIN / nanos_per(unit),
+        }
+    }
+
+    /// The constant that stands for it in a date or timestamp type (a date for any other).
+    pub fn scalar(self, data_type: &DataType) -> ScalarValue {
+        match data_type {
+            DataType::Timestamp(unit, zone) => {
+                let v = Some(self.timestamp(*unit));
+                let zone = zone.clone();
+                match unit {
+                    TimeUnit::Second => ScalarValue::TimestampSecond(v, zone),
+                    TimeUnit::Millisecond => ScalarValue::TimestampMillisecond(v, zone),
+                    TimeUnit::Microsecond => ScalarValue::TimestampMicrosecond(v, zone),
+                    TimeUnit::Nanosecond => ScalarValue::TimestampNanosecond(v, zone),
+                }
+            }
+            _ => ScalarValue::Date32(Some(self.date())),
         }
     }
 

@@ -11,7 +11,7 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::compute::{CastOptions, cast_with_options};
-use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue};
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{
@@ -19,7 +19,7 @@ use datafusion::logical_expr::{
 };
 
 use crate::input::datetime::{self, Target};
-use crate::input::infinity::{self, Infinity};
+use crate::input::infinity;
 
 /// The PostgreSQL type an Arrow date/time type is read as, if it is one.
 fn target(data_type: &DataType) -> Option<Target> {
@@ -97,26 +97,9 @@ fn value(text: &str, data_type: &DataType) -> Result<ScalarValue> {
     if target != Target::Time
         && let Some(end) = infinity::named(text)
     {
-        return Ok(infinite(end, data_type));
+        return Ok(end.scalar(data_type));
     }
     let canonical =
         datetime::canonical(text, target).map_err(|e| DataFusionError::External(Box::new(e)))?;
     ScalarValue::Utf8(Some(canonical)).cast_to(data_type)
-}
-
-/// The constant that stands for `end` in a date or timestamp type.
-fn infinite(end: Infinity, data_type: &DataType) -> ScalarValue {
-    match data_type {
-        DataType::Timestamp(unit, zone) => {
-            let v = Some(end.timestamp(*unit));
-            let zone = zone.clone();
-            match unit {
-                TimeUnit::Second => ScalarValue::TimestampSecond(v, zone),
-                TimeUnit::Millisecond => ScalarValue::TimestampMillisecond(v, zone),
-                TimeUnit::Microsecond => ScalarValue::TimestampMicrosecond(v, zone),
-                TimeUnit::Nanosecond => ScalarValue::TimestampNanosecond(v, zone),
-            }
-        }
-        _ => ScalarValue::Date32(Some(end.date())),
-    }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
 use datafusion::arrow::compute::kernels::zip::zip;
 use datafusion::arrow::compute::{CastOptions, cast_with_options, nullif};
-use datafusion::arrow::datatypes::{DataType, Date32Type, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Date32Type};
 use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::{
     Cast, ColumnarValue, Expr, ExprSchemable, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
@@ -73,23 +73,6 @@ fn infinite(values: &ArrayRef, side: Infinity) -> BooleanArray {
     }
 }
 
-/// `side`'s infinity in a date or timestamp type.
-fn end(side: Infinity, data_type: &DataType) -> ScalarValue {
-    match data_type {
-        DataType::Timestamp(unit, zone) => {
-            let v = Some(side.timestamp(*unit));
-            let zone = zone.clone();
-            match unit {
-                TimeUnit::Second => ScalarValue::TimestampSecond(v, zone),
-                TimeUnit::Millisecond => ScalarValue::TimestampMillisecond(v, zone),
-                TimeUnit::Microsecond => ScalarValue::TimestampMicrosecond(v, zone),
-                TimeUnit::Nanosecond => ScalarValue::TimestampNanosecond(v, zone),
-            }
-        }
-        _ => ScalarValue::Date32(Some(side.date())),
-    }
-}
-
 impl ScalarUDFImpl for InfinityCast {
     fn name(&self) -> &str {
         "aloe_infinity_cast"
@@ -119,7 +102,7 @@ impl ScalarUDFImpl for InfinityCast {
         let finite = nullif(&nullif(&values, &plus)?, &minus)?;
         let mut out = cast_with_options(&finite, &to, &strict)?;
         for (mask, side) in [(plus, Infinity::Plus), (minus, Infinity::Minus)] {
-            out = zip(&mask, &end(side, &to).to_scalar()?, &out)?;
+            out = zip(&mask, &side.scalar(&to).to_scalar()?, &out)?;
         }
         super::text_input::shaped_as(&args.args[0], out)
     }
