@@ -137,3 +137,67 @@ fn the_readme_configuration_and_the_security_examples_load() {
             .unwrap_or_else(|e| panic!("docs/security.md example does not load: {e}\n{example}"));
     }
 }
+
+/// `1.95.0` or `1.95` as (major, minor).
+fn version(text: &str) -> (u32, u32) {
+    let mut parts = text
+        .trim()
+        .split('.')
+        .map(|p| p.parse::<u32>().expect("a number"));
+    (parts.next().expect("major"), parts.next().unwrap_or(0))
+}
+
+/// The image's toolchain is at least the workspace's declared minimum, and that minimum is
+/// at least every locked crate's `rust-version` (read from `cargo metadata`): an image on an
+/// older Rust cannot build the locked crates, and a declared minimum below theirs is untrue.
+#[test]
+fn the_image_toolchain_and_declared_minimum_fit_every_locked_crate() {
+    // This machine's platform: the crates of other platforms are not downloaded here.
+    let rustc = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV");
+    let host = String::from_utf8_lossy(&rustc.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .expect("rustc names its host");
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", &host])
+        .current_dir(root())
+        .output()
+        .expect("cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let packages = metadata["packages"].as_array().expect("packages");
+    let (needed, by) = packages
+        .iter()
+        .filter_map(|p| Some((version(p["rust_version"].as_str()?), p["name"].as_str()?)))
+        .max()
+        .expect("some crate declares a rust-version");
+    let workspace_toml = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let declared = workspace_toml
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = "))
+        .map(|v| version(v.trim_matches('"')))
+        .expect("the workspace declares rust-version");
+    assert!(
+        declared >= needed,
+        "the workspace declares Rust {declared:?}, but {by} needs {needed:?}"
+    );
+    let dockerfile = std::fs::read_to_string(root().join("deploy/aloe/Dockerfile")).unwrap();
+    let image = dockerfile
+        .lines()
+        .find_map(|l| l.strip_prefix("FROM rust:"))
+        .and_then(|rest| rest.split('-').next())
+        .map(version)
+        .expect("the Dockerfile builds FROM rust:<version>-...");
+    assert!(
+        image >= declared,
+        "the image's Rust {image:?} is older than the declared minimum {declared:?}"
+    );
+}

@@ -60,5 +60,74 @@ async fn metrics_follow_traffic_and_pass_promtool() {
 
     let (ready, body) = server.http_get("/ready");
     assert!(ready.contains("200"), "{ready} {body}");
+    // The server runs in a scratch folder without sql/: ready, with the reason it builds
+    // nothing (no_models_folder_is_said_at_start_and_in_ready).
+    assert!(body.starts_with("ready\n"), "{body}");
+}
+
+/// A server started where no models folder is says so in its log at start and in `/ready`,
+/// naming the path it looked at; a folder without .sql models is said as well; a folder
+/// with one says nothing.
+#[test]
+fn no_models_folder_is_said_at_start_and_in_ready() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let looked_at = std::fs::canonicalize(dir.path()).unwrap().join("sql");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_aloe"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ])
+        .args(["--no-seed", "--no-build-missing"])
+        .current_dir(dir.path())
+        .env_remove("ALOE_MODELS_DIR")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let line = stderr
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.contains("no models"))
+        .expect("a log line about the models folder");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.contains("WARN")
+            && line.contains(&format!(
+                "the models folder {} does not exist",
+                looked_at.display()
+            )),
+        "{line}"
+    );
+
+    let server = crate::harness::Server::start_in(dir.path(), &[], &[]);
+    let (status, body) = server.http_get("/ready");
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        body.contains(&format!(
+            "warning: no models: the models folder {} does not exist",
+            looked_at.display()
+        )),
+        "{body}"
+    );
+    drop(server);
+
+    std::fs::create_dir_all(dir.path().join("sql/silver")).unwrap();
+    let server = crate::harness::Server::start_in(dir.path(), &[], &[]);
+    let (_, body) = server.http_get("/ready");
+    assert!(
+        body.contains("has no .sql file in silver/ or gold/"),
+        "{body}"
+    );
+    drop(server);
+
+    crate::harness::write(dir.path(), "sql/silver/one.sql", "SELECT 1 AS one\n");
+    let server = crate::harness::Server::start_in(dir.path(), &[], &[]);
+    let (_, body) = server.http_get("/ready");
     assert_eq!(body, "ready\n");
 }

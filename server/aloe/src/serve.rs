@@ -110,6 +110,9 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
         None => None,
     };
     let Opened { engine, models } = open_engine(&config).await?;
+    if let Some(why) = models.missing() {
+        tracing::warn!("{why}; silver and gold will not be built");
+    }
     engine.start_kafka(&config.kafka).await?;
     let listener = TcpListener::bind(config.listen)
         .await

@@ -58,7 +58,14 @@ async fn answer(
         ),
         (&Method::GET, "/health") => (StatusCode::OK, "text/plain", "ok\n".to_owned()),
         (&Method::GET, "/ready") => match metrics.ready().await {
-            Ok(()) => (StatusCode::OK, "text/plain", "ready\n".to_owned()),
+            Ok(()) => (
+                StatusCode::OK,
+                "text/plain",
+                match metrics.warnings() {
+                    Some(warning) => format!("ready\nwarning: {warning}\n"),
+                    None => "ready\n".to_owned(),
+                },
+            ),
             Err(why) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "text/plain",

@@ -40,6 +40,12 @@ impl Metrics {
         self.engine.check_lake().await
     }
 
+    /// What a reader of `/ready` should know though the server serves: a models folder with
+    /// no models in it.
+    pub fn warnings(&self) -> Option<String> {
+        self.models.missing()
+    }
+
     /// The registry for counters other parts of the server keep.
     pub fn registry(&self) -> &Registry {
         &self.registry

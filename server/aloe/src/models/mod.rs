@@ -61,6 +61,11 @@ impl Models {
         }
     }
 
+    /// Why the models folder holds no models, if it holds none (`project::missing_models`).
+    pub fn missing(&self) -> Option<String> {
+        project::missing_models(&self.dir)
+    }
+
     /// The engine the models build on.
     pub fn engine(&self) -> &Arc<Engine> {
         &self.engine

@@ -13,6 +13,37 @@ use aloe_engine::sql::parse::parse;
 /// The zones models are built in, in build order.
 pub const MODEL_ZONES: [&str; 2] = ["silver", "gold"];
 
+/// Why folder `dir` holds no models, naming the paths looked at; `None` if it holds one.
+/// A server started away from its project (the binary run from another folder) would
+/// otherwise land bronze and build nothing, without a word.
+pub fn missing_models(dir: &Path) -> Option<String> {
+    let shown = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if !dir.is_dir() {
+        return Some(format!(
+            "no models: the models folder {} does not exist (set models_dir or --models-dir)",
+            shown.display()
+        ));
+    }
+    let has_model = MODEL_ZONES.iter().any(|zone| {
+        std::fs::read_dir(dir.join(zone)).is_ok_and(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .any(|e| e.path().extension().is_some_and(|x| x == "sql"))
+        })
+    });
+    (!has_model).then(|| {
+        format!(
+            "no models: the models folder {} has no .sql file in {}",
+            shown.display(),
+            MODEL_ZONES
+                .iter()
+                .map(|z| format!("{z}/"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )
+    })
+}
+
 /// One model.
 #[derive(Debug, Clone)]
 pub struct Model {
