@@ -449,6 +449,28 @@ async fn infinite_dates_and_timestamps_travel_in_binary() {
         .unwrap()
         .get(0);
     assert_eq!(literal, Date::NegInfinity);
+    // As binary parameters (the int4/int8 range's ends), in a comparison and returned.
+    let n: i64 = c
+        .query_one(
+            "SELECT count(*) FROM public.inf_bin WHERE d = $1 AND t = $2",
+            &[
+                &Date::<NaiveDate>::PosInfinity,
+                &Timestamp::<NaiveDateTime>::NegInfinity,
+            ],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+    let back: Timestamp<DateTime<Utc>> = c
+        .query_one(
+            "SELECT $1::timestamptz",
+            &[&Timestamp::<DateTime<Utc>>::PosInfinity],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(back, Timestamp::PosInfinity);
 
     // A timestamptz read from the lake is shown in the session's TimeZone, as PostgreSQL
     // shows every timestamptz (PostgreSQL 15: 2025-03-28 11:00:00+01).

@@ -64,3 +64,21 @@ fn psycopg_parameter_matrix_answers_as_postgresql() {
         MATRIX_DIFFERENCES,
     );
 }
+
+/// psycopg's server-side binding of 'infinity' text to date and timestamp parameters, read
+/// as PostgreSQL 15 reads them (its output for the same statement is the expected line).
+#[test]
+fn psycopg_binds_infinity_to_date_and_timestamp_parameters() {
+    let server = Server::start();
+    let script = format!(
+        "import psycopg\n\
+         c = psycopg.connect(host='{}', port={}, user='aloe', dbname='aloe')\n\
+         cur = c.cursor()\n\
+         cur.execute(\"select %s::date::text, %s::timestamp::text, (%s::date > date '2025-01-01')\", \
+         ['infinity', '-infinity', 'infinity'], prepare=True)\n\
+         print(cur.fetchone())\n",
+        server.addr.ip(),
+        server.addr.port()
+    );
+    crate::harness::python_prints(&script, "('infinity', '-infinity', True)\n");
+}

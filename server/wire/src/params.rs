@@ -3,6 +3,7 @@
 //! arrow-pg reads them only in text format.
 
 use aloe_engine::error::sqlstate;
+use aloe_engine::input::infinity::{self, Infinity};
 use arrow_pg::datatypes::df::deserialize_parameters_with_server_types;
 use bytes::Bytes;
 use datafusion::arrow::datatypes::DataType;
@@ -22,16 +23,86 @@ use aloe_engine::Prepared;
 /// The portal's parameters as DataFusion values, typed by the prepared statement; numeric
 /// values at the scale the client wrote them with.
 pub fn decode(portal: &Portal<Prepared>) -> PgWireResult<ParamValues> {
-    Ok(match decoded(portal)? {
+    let ends: Vec<Option<Infinity>> = (0..portal.parameter_len())
+        .map(|i| infinite(portal, i))
+        .collect();
+    let values = if ends.iter().all(Option::is_none) {
+        decoded(portal)?
+    } else {
+        // arrow-pg reads dates and timestamps through chrono, where an infinity is no value:
+        // it decodes a NULL in their place, and the infinity is put in after.
+        let formats = (0..portal.parameter_len())
+            .map(|i| i16::from(portal.parameter_format.is_binary(i)))
+            .collect();
+        let values = portal
+            .parameters
+            .iter()
+            .zip(&ends)
+            .map(|(v, end)| if end.is_some() { None } else { v.clone() })
+            .collect();
+        let bind = Bind::new(None, None, formats, values, vec![]);
+        decoded(&Portal::try_new(&bind, portal.statement.clone())?)?
+    };
+    Ok(match values {
         ParamValues::List(values) => ParamValues::List(
             values
                 .into_iter()
                 .enumerate()
-                .map(|(i, value)| own_scale(portal, i, value))
+                .map(|(i, value)| match ends.get(i).copied().flatten() {
+                    Some(end) => {
+                        let (scalar, metadata) = value.into_inner();
+                        ScalarAndMetadata::new(end.scalar(&scalar.data_type()), metadata)
+                    }
+                    None => own_scale(portal, i, value),
+                })
                 .collect(),
         ),
         named => named,
     })
+}
+
+/// The parameter's type: the client's declared one, else the one the statement gives it.
+fn parameter_type(portal: &Portal<Prepared>, i: usize) -> Option<Type> {
+    portal
+        .statement
+        .parameter_types
+        .get(i)
+        .cloned()
+        .flatten()
+        .or_else(|| {
+            let planned = portal.statement.statement.param_types.get(i)?;
+            param_type(planned.as_ref()).ok()
+        })
+}
+
+/// The infinity a date or timestamp parameter holds, if it holds one: the text `infinity` or
+/// `-infinity`, or in binary the int4/int8 range's ends, as PostgreSQL's clients send them.
+fn infinite(portal: &Portal<Prepared>, i: usize) -> Option<Infinity> {
+    let ty = parameter_type(portal, i)?;
+    let bytes = portal.parameters.get(i)?.as_ref()?;
+    if !portal.parameter_format.is_binary(i) {
+        return match ty {
+            Type::DATE | Type::TIMESTAMP | Type::TIMESTAMPTZ => {
+                infinity::named(std::str::from_utf8(bytes).ok()?)
+            }
+            _ => None,
+        };
+    }
+    match ty {
+        Type::DATE => match i32::from_be_bytes(bytes[..].try_into().ok()?) {
+            i32::MAX => Some(Infinity::Plus),
+            i32::MIN => Some(Infinity::Minus),
+            _ => None,
+        },
+        Type::TIMESTAMP | Type::TIMESTAMPTZ => {
+            match i64::from_be_bytes(bytes[..].try_into().ok()?) {
+                i64::MAX => Some(Infinity::Plus),
+                i64::MIN => Some(Infinity::Minus),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// The scale a numeric parameter was written with: digits after the point in text, the
