@@ -478,7 +478,7 @@ async fn infinite_dates_and_timestamps_travel_in_binary() {
         .await
         .unwrap();
     let shown = c
-        .simple_query("SELECT z FROM public.inf_bin WHERE d = '2025-03-28'")
+        .simple_query("SELECT z, z::text FROM public.inf_bin WHERE d = '2025-03-28'")
         .await
         .unwrap();
     let text = shown
@@ -489,6 +489,14 @@ async fn infinite_dates_and_timestamps_travel_in_binary() {
         })
         .unwrap();
     assert_eq!(text, "2025-03-28 11:00:00+01");
+    let cast = shown
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(1).map(str::to_owned),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(cast, "2025-03-28 11:00:00+01");
     // A table created under that zone is stored (Delta keeps zoned timestamps in UTC).
     c.batch_execute("CREATE TABLE public.inf_paris AS SELECT timestamptz '2025-03-28 12:00' AS z")
         .await

@@ -199,7 +199,7 @@ static LOG_ARGUMENT: LazyLock<Arc<ScalarUDF>> =
 #[derive(Debug, Default)]
 pub struct CheckedArithmetic;
 
-fn rewrite_expr(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+fn rewrite_expr(expr: Expr, schema: &DFSchema, zone: Option<&str>) -> Result<Transformed<Expr>> {
     expr.transform_up(|e| {
         if let Expr::ScalarFunction(f) = &e
             && LOGARITHMS.contains(&f.func.name())
@@ -215,7 +215,7 @@ fn rewrite_expr(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             return Ok(Transformed::yes(Expr::ScalarFunction(f)));
         }
         if let Expr::Cast(cast) = e {
-            if let Some(kept) = super::text_output::written(&cast, schema)
+            if let Some(kept) = super::text_output::written(&cast, schema, zone)
                 .or_else(|| super::infinity_casts::kept(&cast, schema))
             {
                 return Ok(Transformed::yes(kept));
@@ -247,7 +247,8 @@ impl AnalyzerRule for CheckedArithmetic {
         "aloe_checked_arithmetic"
     }
 
-    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+    fn analyze(&self, plan: LogicalPlan, config: &ConfigOptions) -> Result<LogicalPlan> {
+        let zone = config.execution.time_zone.as_deref();
         plan.transform_up_with_subqueries(|plan| {
             let mut schema = merge_schema(&plan.inputs());
             if let LogicalPlan::TableScan(ts) = &plan {
@@ -259,7 +260,7 @@ impl AnalyzerRule for CheckedArithmetic {
             let names = NamePreserver::new(&plan);
             let rewritten = plan.map_expressions(|expr| {
                 let name = names.save(&expr);
-                rewrite_expr(expr, &schema).map(|t| t.update_data(|e| name.restore(e)))
+                rewrite_expr(expr, &schema, zone).map(|t| t.update_data(|e| name.restore(e)))
             })?;
             if rewritten.transformed {
                 rewritten.map_data(|p| p.recompute_schema())

@@ -16,8 +16,10 @@ use datafusion::logical_expr::{
 
 use crate::output::text;
 
-/// A cast of a float, date, time, timestamp or interval to text, written by `aloe_text_out`.
-pub fn written(cast: &Cast, schema: &DFSchema) -> Option<Expr> {
+/// A cast of a float, date, time, timestamp or interval to text, written by `aloe_text_out`;
+/// a timestamptz is written in the session's time `zone`, as PostgreSQL writes it (a lake
+/// column is zoned UTC).
+pub fn written(cast: &Cast, schema: &DFSchema, zone: Option<&str>) -> Option<Expr> {
     if !matches!(
         cast.field.data_type(),
         DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
@@ -28,8 +30,17 @@ pub fn written(cast: &Cast, schema: &DFSchema) -> Option<Expr> {
     if !text::written(&from) {
         return None;
     }
+    let value = match (&from, zone) {
+        (DataType::Timestamp(unit, Some(own)), Some(zone)) if own.as_ref() != zone => {
+            datafusion::prelude::cast(
+                (*cast.expr).clone(),
+                DataType::Timestamp(*unit, Some(zone.into())),
+            )
+        }
+        _ => (*cast.expr).clone(),
+    };
     Some(Expr::Cast(Cast {
-        expr: Box::new(TEXT_OUT.call(vec![(*cast.expr).clone()])),
+        expr: Box::new(TEXT_OUT.call(vec![value])),
         field: cast.field.clone(),
     }))
 }
