@@ -1,9 +1,11 @@
 //! PostgreSQL functions that DataFusion lacks and BI tools send in their questions:
-//! `timezone(zone, ts)`, `age(ts, ts)`, `make_time(h, m, s)`, `json_build_object(k, v, ...)`;
+//! `timezone(zone, ts)`, `age(ts, ts)`, `make_time(h, m, s)`, `json_build_object(k, v, ...)`,
+//! `isfinite(date | timestamp | interval)`;
 //! and `coalesce` over both bytea kinds, which DataFusion's refuses.
 
 mod age;
 mod coalesce;
+mod isfinite;
 mod json_build;
 mod make_time;
 pub mod rows;
@@ -20,6 +22,7 @@ pub fn register(ctx: &SessionContext) {
         ScalarUDF::from(make_time::MakeTime::default()),
         ScalarUDF::from(json_build::JsonBuildObject::default()),
         ScalarUDF::from(coalesce::Coalesce::default()),
+        ScalarUDF::from(isfinite::IsFinite::default()),
     ] {
         ctx.register_udf(udf);
     }
