@@ -120,10 +120,10 @@ pub fn parse(text: &str, target: Target) -> EngineResult<DateTime> {
         "infinity" | "-infinity" if target == Target::Time => {
             return Err(syntax(target, text));
         }
-        // Dates and timestamps take them as the plan's constants (`plan/text_input.rs`).
+        // Callers read these first (`input/infinity.rs`, `plan/datetime_input.rs`).
         "infinity" | "-infinity" => {
             return Err(EngineError::not_supported(format!(
-                "{lower} is not supported for type {}: Aloe's dates and timestamps are finite",
+                "{lower} is read by the plan for type {}, not as a literal's fields",
                 target.name()
             )));
         }

@@ -3,7 +3,8 @@
 //! `'1e3'::numeric`. Each literal's text goes through Aloe's input functions (`input/`) and
 //! is replaced by the canonical text Arrow's casts read, so the planned value is the one
 //! PostgreSQL would hold; text that PostgreSQL refuses fails here with PostgreSQL's SQLSTATE
-//! (22007, 22008, 22P02, 22003). Casts of columns keep DataFusion's casts.
+//! (22007, 22008, 22P02, 22003). Date/time text elsewhere (columns, untyped constants) and
+//! `infinity` are read in the plan (`plan/datetime_input.rs`).
 
 use std::ops::ControlFlow;
 
