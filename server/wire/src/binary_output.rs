@@ -60,20 +60,7 @@ fn counts(column: &ArrayRef) -> Option<(Vec<i64>, Option<TimeUnit>)> {
 }
 
 fn has_infinity(column: &ArrayRef) -> bool {
-    match column.data_type() {
-        DataType::Date32 => column
-            .as_primitive::<Date32Type>()
-            .iter()
-            .flatten()
-            .any(|d| infinity::of_date(d).is_some()),
-        DataType::Timestamp(unit, _) => {
-            let data = column.to_data();
-            let raw = data.buffer::<i64>(0);
-            (0..column.len())
-                .any(|i| column.is_valid(i) && infinity::of_timestamp(raw[i], *unit).is_some())
-        }
-        _ => false,
-    }
+    infinity::of_array(column).iter().any(Option::is_some)
 }
 
 /// Each value's PostgreSQL binary form: int4 days since 2000-01-01 for a date, int8

@@ -2,8 +2,8 @@
 //! `-infinity` (`input/infinity.rs`), true otherwise; intervals are always finite in
 //! PostgreSQL 15.
 
-use datafusion::arrow::array::{Array, AsArray, BooleanArray};
-use datafusion::arrow::datatypes::{DataType, Date32Type};
+use datafusion::arrow::array::{Array, BooleanArray};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
@@ -53,27 +53,11 @@ impl ScalarUDFImpl for IsFinite {
     ) -> datafusion::error::Result<ColumnarValue> {
         let (constant, n) = row_count(&args);
         let values = args.args[0].to_array(n)?;
-        let finite: BooleanArray = match values.data_type() {
-            DataType::Date32 => values
-                .as_primitive::<Date32Type>()
-                .iter()
-                .map(|d| d.map(|d| infinity::of_date(d).is_none()))
-                .collect(),
-            DataType::Timestamp(unit, _) => {
-                let data = values.to_data();
-                let raw = data.buffer::<i64>(0);
-                (0..values.len())
-                    .map(|i| {
-                        values
-                            .is_valid(i)
-                            .then(|| infinity::of_timestamp(raw[i], *unit).is_none())
-                    })
-                    .collect()
-            }
-            _ => (0..values.len())
-                .map(|i| values.is_valid(i).then_some(true))
-                .collect(),
-        };
+        let finite: BooleanArray = infinity::of_array(&values)
+            .into_iter()
+            .enumerate()
+            .map(|(i, end)| values.is_valid(i).then_some(end.is_none()))
+            .collect();
         answer(finite, constant)
     }
 }

@@ -8,7 +8,8 @@
 //! infinity stays one whether it went through a Delta table's microseconds or not.
 
 use chrono::{Datelike, NaiveDate};
-use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::datatypes::{DataType, Date32Type, TimeUnit};
 use datafusion::common::ScalarValue;
 
 /// Which end of time.
@@ -129,6 +130,31 @@ pub fn of_timestamp(value: i64, unit: TimeUnit) -> Option<Infinity> {
         }
     }
     None
+}
+
+/// Each value's infinity in a date or timestamp column (`None` for a finite value, a NULL,
+/// or a column of another type).
+pub fn of_array(values: &ArrayRef) -> Vec<Option<Infinity>> {
+    match values.data_type() {
+        DataType::Date32 => values
+            .as_primitive::<Date32Type>()
+            .iter()
+            .map(|d| d.and_then(of_date))
+            .collect(),
+        DataType::Timestamp(unit, _) => {
+            let data = values.to_data();
+            let raw = data.buffer::<i64>(0);
+            (0..values.len())
+                .map(|i| {
+                    values
+                        .is_valid(i)
+                        .then(|| of_timestamp(raw[i], *unit))
+                        .flatten()
+                })
+                .collect()
+        }
+        _ => vec![None; values.len()],
+    }
 }
 
 #[cfg(test)]

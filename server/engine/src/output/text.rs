@@ -37,14 +37,8 @@ pub fn written(data_type: &DataType) -> bool {
 
 /// Whether a date column holds `infinity` or `-infinity`, which no calendar date shows.
 pub fn has_infinite_date(column: &ArrayRef) -> bool {
-    column
-        .as_primitive_opt::<Date32Type>()
-        .is_some_and(|dates| {
-            dates
-                .iter()
-                .flatten()
-                .any(|d| infinity::of_date(d).is_some())
-        })
+    *column.data_type() == DataType::Date32
+        && infinity::of_array(column).iter().any(Option::is_some)
 }
 
 /// A float, date, timestamp, time or interval column as PostgreSQL's text of each value.

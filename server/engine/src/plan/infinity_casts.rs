@@ -6,10 +6,10 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use datafusion::arrow::array::BooleanArray;
 use datafusion::arrow::compute::kernels::zip::zip;
 use datafusion::arrow::compute::{CastOptions, cast_with_options, nullif};
-use datafusion::arrow::datatypes::{DataType, Date32Type};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::{
     Cast, ColumnarValue, Expr, ExprSchemable, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
@@ -53,24 +53,8 @@ struct InfinityCast {
 }
 
 /// Where each value is `side`'s infinity.
-fn infinite(values: &ArrayRef, side: Infinity) -> BooleanArray {
-    match values.data_type() {
-        DataType::Date32 => values
-            .as_primitive::<Date32Type>()
-            .iter()
-            .map(|d| Some(d.and_then(infinity::of_date) == Some(side)))
-            .collect(),
-        DataType::Timestamp(unit, _) => {
-            let data = values.to_data();
-            let raw = data.buffer::<i64>(0);
-            (0..values.len())
-                .map(|i| {
-                    Some(values.is_valid(i) && infinity::of_timestamp(raw[i], *unit) == Some(side))
-                })
-                .collect()
-        }
-        _ => BooleanArray::from(vec![false; values.len()]),
-    }
+fn infinite(ends: &[Option<Infinity>], side: Infinity) -> BooleanArray {
+    ends.iter().map(|e| Some(*e == Some(side))).collect()
 }
 
 impl ScalarUDFImpl for InfinityCast {
@@ -93,8 +77,9 @@ impl ScalarUDFImpl for InfinityCast {
             safe: false,
             ..Default::default()
         };
-        let plus = infinite(&values, Infinity::Plus);
-        let minus = infinite(&values, Infinity::Minus);
+        let ends = infinity::of_array(&values);
+        let plus = infinite(&ends, Infinity::Plus);
+        let minus = infinite(&ends, Infinity::Minus);
         if plus.true_count() + minus.true_count() == 0 {
             let out = cast_with_options(&values, &to, &strict)?;
             return super::text_input::shaped_as(&args.args[0], out);
