@@ -305,3 +305,148 @@ fn count_files(dir: &Path) -> usize {
         })
         .unwrap_or(0)
 }
+
+/// Every file under `dir` but the landing marker: path relative to `dir`, and bytes.
+fn files_and_bytes(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut found = std::collections::BTreeMap::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().map(Result::unwrap) {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if entry.file_name() != "_aloe_landing.json" {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                found.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    found
+}
+
+/// The landing marker's state, if there is one.
+fn landing_state(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("data/bronze/_aloe_landing.json")).ok()?;
+    let marker: serde_json::Value = serde_json::from_str(&text).ok()?;
+    Some(marker["state"].as_str()?.to_owned())
+}
+
+/// Starts a landing in `dir` and stops it with `stop` once a few days of web events are
+/// written; fails unless the landing was still unfinished then.
+fn interrupt_landing(dir: &Path, stop: impl FnOnce(&mut Server)) {
+    let mut server = Server::start_bootstrapping(dir, &[]);
+    let web = dir.join("data/bronze/web_events");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::fs::read_dir(&web).map(|d| d.count()).unwrap_or(0) < 5 {
+        assert!(std::time::Instant::now() < deadline, "no landing began");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    stop(&mut server);
+    assert_eq!(
+        landing_state(dir).as_deref(),
+        Some("started"),
+        "the landing finished before it could be stopped: the test needs a longer period"
+    );
+}
+
+#[tokio::test]
+async fn an_interrupted_first_start_is_landed_again_in_full_at_the_next() {
+    let models = models_dir();
+    // A year, so that the landing takes seconds and can be stopped half-way.
+    let config = format!(
+        "seed_bronze = true\nbuild_missing_models = false\nmodels_dir = {models:?}\n\
+         [generate]\nstart_date = \"2025-01-01\"\nend_date = \"2025-12-31\"\n\
+         events_per_day = 1500\ninitial_customers = 300\n[auth]\ntrust = true\n"
+    );
+    let reference = tempfile::tempdir().unwrap();
+    crate::harness::write(reference.path(), "aloe.toml", &config);
+    let out = aloe(reference.path(), &["generate", "all"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = files_and_bytes(&reference.path().join("data/bronze"));
+
+    let dir = tempfile::tempdir().unwrap();
+    crate::harness::write(dir.path(), "aloe.toml", &config);
+    // Stopped as `docker stop` would, then stopped again while landing anew, as a crash would.
+    interrupt_landing(dir.path(), |s| {
+        s.terminate();
+    });
+    interrupt_landing(dir.path(), Server::kill);
+    let partial = files_and_bytes(&dir.path().join("data/bronze"));
+    assert!(partial.len() < expected.len(), "{} files", partial.len());
+
+    // The third start finishes the landing, and the models build on the whole year.
+    crate::harness::write(
+        dir.path(),
+        "aloe.toml",
+        &config.replace(
+            "build_missing_models = false",
+            "build_missing_models = true",
+        ),
+    );
+    let server = Server::start_bootstrapping(dir.path(), &[]);
+    let c = server.connect().await;
+    let total = ["silver", "gold"]
+        .iter()
+        .map(|z| {
+            std::fs::read_dir(Path::new(&models).join(z))
+                .unwrap()
+                .count() as i64
+        })
+        .sum::<i64>();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    while one_i64(
+        &c,
+        "SELECT count(*) FROM aloe.models WHERE status = 'success'",
+    )
+    .await
+        < total
+    {
+        let failed = one_i64(
+            &c,
+            "SELECT count(*) FROM aloe.models WHERE status IN ('failed', 'skipped')",
+        )
+        .await;
+        assert_eq!(failed, 0, "a model did not build");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the models did not build"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    assert_eq!(landing_state(dir.path()).as_deref(), Some("complete"));
+    let landed = files_and_bytes(&dir.path().join("data/bronze"));
+    assert_eq!(
+        landed.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "the same files"
+    );
+    assert!(landed == expected, "the same bytes in every file");
+    // The rows bronze serves are the rows the marker counted.
+    let marker: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("data/bronze/_aloe_landing.json")).unwrap(),
+    )
+    .unwrap();
+    let mut served = 0;
+    for table in [
+        "crm_products",
+        "crm_promotions",
+        "crm_customers",
+        "crm_orders",
+        "crm_order_items",
+        "ads_campaigns",
+        "influencers",
+        "ads_daily",
+        "influencer_posts",
+        "web_events",
+    ] {
+        served += one_i64(&c, &format!("SELECT count(*) FROM bronze.{table}")).await;
+    }
+    assert_eq!(Some(served), marker["rows"].as_i64());
+    let orders = one_i64(&c, "SELECT count(*) FROM silver.orders").await;
+    let bronze_orders = one_i64(&c, "SELECT count(*) FROM bronze.crm_orders").await;
+    assert_eq!(orders, bronze_orders);
+}

@@ -153,6 +153,22 @@ async fn tables_are_found_by_listing_each_format() {
 }
 
 #[tokio::test]
+async fn files_landed_in_a_raw_folder_after_a_scan_are_read_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let bronze = dir.path().join("data/bronze");
+    write(&bronze.join("exports/dt=2025-01-01/part.csv"), "n\n1\n2\n");
+    let server = Server::start_in(dir.path(), &[], &[]);
+    let client = server.connect().await;
+    assert_eq!(count(&client, "bronze.exports").await, 2);
+    // The next day's export, in a new partition folder and as a second file of the first.
+    write(&bronze.join("exports/dt=2025-01-02/part.csv"), "n\n3\n");
+    write(&bronze.join("exports/dt=2025-01-01/late.csv"), "n\n4\n");
+    assert_eq!(count(&client, "bronze.exports").await, 4);
+    std::fs::remove_file(bronze.join("exports/dt=2025-01-01/part.csv")).unwrap();
+    assert_eq!(count(&client, "bronze.exports").await, 2);
+}
+
+#[tokio::test]
 async fn every_write_statement_persists_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     {

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod config;
 pub mod daily;
 pub mod export;
+pub mod landing;
 pub mod marketing;
 pub mod orders;
 pub mod rng;

@@ -96,7 +96,12 @@ impl Engine {
             lake.clone(),
             changes.clone(),
         )?;
+        // DataFusion keeps a folder's file list forever by default; the lake's raw-file tables
+        // are folders that exports keep landing files in, so every scan lists them anew.
+        let caches = datafusion::execution::cache::cache_manager::CacheManagerConfig::default()
+            .with_list_files_cache_limit(0);
         let runtime = RuntimeEnvBuilder::new()
+            .with_cache_manager(caches)
             .with_memory_pool(crate::limits::memory::shared_pool(limits.memory_bytes()))
             .build_arc()?;
         lake.register_stores(&runtime);
