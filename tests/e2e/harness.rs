@@ -64,7 +64,7 @@ impl Server {
             .args(extra)
             .current_dir(dir)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(server_log());
         for (k, _) in std::env::vars() {
             if k.starts_with("ALOE_") {
                 cmd.env_remove(k);
@@ -189,6 +189,20 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Where a server's log goes: the file `ALOE_TEST_SERVER_LOG` names (appended to, for looking
+/// into a failure), or nowhere.
+fn server_log() -> Stdio {
+    match std::env::var_os("ALOE_TEST_SERVER_LOG") {
+        Some(path) => std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map(Stdio::from)
+            .expect("the server log file opens"),
+        None => Stdio::null(),
     }
 }
 

@@ -45,6 +45,25 @@ fn produce(brokers: &str, topic: &str, messages: impl IntoIterator<Item = (i32, 
     p.flush(Duration::from_secs(60)).expect("flush");
 }
 
+/// Creates `topic` with `partitions` partitions on a real broker.
+async fn create_topic(brokers: &str, topic: &str, partitions: i32) {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    let admin: AdminClient<_> = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()
+        .expect("admin client");
+    let made = admin
+        .create_topics(
+            &[NewTopic::new(topic, partitions, TopicReplication::Fixed(1))],
+            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
+        )
+        .await
+        .expect("CreateTopics answered");
+    for result in made {
+        result.unwrap_or_else(|(t, e)| panic!("topic {t} not created: {e}"));
+    }
+}
+
 fn config(dir: &std::path::Path, text: &str) -> String {
     let path = dir.join("aloe.toml");
     // A configuration file turns loopback trust on only when it says so.
@@ -225,10 +244,15 @@ async fn topics_are_tables_whose_filters_limit_the_read() {
 }
 
 fn ingest_config(dir: &std::path::Path, brokers: &str) -> String {
+    ingest_config_for(dir, brokers, "events")
+}
+
+/// The ingestion of `topic` into table `events`.
+fn ingest_config_for(dir: &std::path::Path, brokers: &str, topic: &str) -> String {
     config(
         dir,
         &format!(
-            "gen_schema = false\n[[kafka]]\nname = 'events'\nbrokers = '{brokers}'\n\
+            "gen_schema = false\n[[kafka]]\nname = 'events'\ntopic = '{topic}'\nbrokers = '{brokers}'\n\
              [[kafka.columns]]\nname = 'seq'\ntype = 'bigint'\n\
              [[kafka.columns]]\nname = 'page'\ntype = 'text'\n\
              [kafka.ingest]\nbatch_size = 4000\ninterval_ms = 100\n"
@@ -259,13 +283,31 @@ fn good_events(partitions: i32, from: i64, n: i64) -> impl Iterator<Item = (i32,
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ingestion_is_exactly_once_across_a_crash() {
-    let cluster = MockCluster::new(1).unwrap();
-    cluster.create_topic("events", 4, 1).unwrap();
-    let brokers = cluster.bootstrap_servers();
+    // librdkafka's mock cluster, or the real broker scripts/exactly-once-real-broker starts.
+    let (_cluster, brokers, topic) = match std::env::var("ALOE_TEST_KAFKA_BROKERS") {
+        Ok(brokers) => {
+            let topic = format!(
+                "events_{}_{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis()
+            );
+            create_topic(&brokers, &topic, 4).await;
+            (None, brokers, topic)
+        }
+        Err(_) => {
+            let cluster = MockCluster::new(1).unwrap();
+            cluster.create_topic("events", 4, 1).unwrap();
+            let brokers = cluster.bootstrap_servers();
+            (Some(cluster), brokers, "events".to_owned())
+        }
+    };
     // 100,000 events: 25,000 per partition, 200 of them malformed.
-    produce(&brokers, "events", events(4, 0, 25_000));
+    produce(&brokers, &topic, events(4, 0, 25_000));
     let dir = tempfile::tempdir().unwrap();
-    let cfg = ingest_config(dir.path(), &brokers);
+    let cfg = ingest_config_for(dir.path(), &brokers, &topic);
     let mut server = Server::start_in(dir.path(), &["--config", &cfg], &[]);
     let c = server.connect().await;
     // Killed in the middle of ingestion, as a crash would.
@@ -368,7 +410,7 @@ async fn ingestion_is_exactly_once_across_a_crash() {
         };
         assert_eq!(value, want, "{s}");
         assert!(
-            s.contains("table=\"events\"") && s.contains("topic=\"events\""),
+            s.contains("table=\"events\"") && s.contains(&format!("topic=\"{topic}\"")),
             "{s}"
         );
     }
