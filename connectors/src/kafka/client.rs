@@ -14,6 +14,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use super::config::KafkaTableDecl;
 use super::decode::Message;
 use super::error::{KafkaError, KafkaResult};
+use super::sequence::{Admit, Sequence};
 
 /// How long a metadata or watermark request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -122,9 +123,15 @@ pub fn read_range(
         return Ok(());
     }
     let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(decl.topic(), partition, Offset::Offset(start))
-        .map_err(|e| client(decl, e))?;
+    // From before `start`: see `sequence` for the brokers that need it.
+    tpl.add_partition_offset(
+        decl.topic(),
+        partition,
+        Offset::Offset(Sequence::fetch_from(start)),
+    )
+    .map_err(|e| client(decl, e))?;
     consumer.assign(&tpl).map_err(|e| client(decl, e))?;
+    let mut sequence = Sequence::new(&std::collections::BTreeMap::from([(partition, start)]));
     let mut buffer = Vec::with_capacity(chunk.min(65_536));
     let mut last_progress = Instant::now();
     loop {
@@ -134,7 +141,7 @@ pub fn read_range(
                 if m.offset() >= end {
                     break;
                 }
-                if m.offset() >= start {
+                if sequence.admit(partition, m.offset()) != Admit::Seen {
                     buffer.push(Message::copied(&m));
                 }
                 let done = m.offset() >= end - 1;

@@ -24,7 +24,9 @@ use super::error::{KafkaError, KafkaResult};
 use super::offsets::{Bronze, app_id, next_offsets};
 use super::quarantine;
 use super::scan::KafkaTable;
+use super::sequence::{Admit, Sequence};
 use crate::lake::{LakeError, delta};
+use rdkafka::message::Message as _;
 
 /// What an ingester has done, for logs, metrics and `aloe` status queries.
 #[derive(Debug, Default)]
@@ -244,7 +246,11 @@ impl Ingester {
         if rows > 0 {
             let next = next_per_partition(messages.iter());
             for (&p, &o) in &next {
-                self.status.update(p, |s| s.next_offset = Some(o));
+                self.status.update(p, |s| {
+                    s.next_offset = Some(o);
+                    // Offsets landed were on the broker: its watermark is at least past them.
+                    s.high_watermark = s.high_watermark.map(|h| h.max(o));
+                });
             }
             *current = Some(
                 append(
@@ -351,9 +357,9 @@ fn consume(
     };
     let mut tpl = TopicPartitionList::new();
     for &p in partitions {
-        let offset = start
-            .get(&p)
-            .map_or(Offset::Beginning, |&o| Offset::Offset(o));
+        let offset = start.get(&p).map_or(Offset::Beginning, |&o| {
+            Offset::Offset(Sequence::fetch_from(o))
+        });
         if let Err(e) = tpl.add_partition_offset(decl.topic(), p, offset) {
             return fail(KafkaError::Client {
                 table: decl.name.clone(),
@@ -367,6 +373,7 @@ fn consume(
             source: e,
         });
     }
+    let mut sequence = Sequence::new(start);
     let interval = Duration::from_millis(ingest.interval_ms);
     let mut batch: Vec<Message> = Vec::with_capacity(ingest.batch_size.min(65_536));
     let mut first_at = Instant::now();
@@ -380,13 +387,25 @@ fn consume(
                 if let Ok((_, high)) =
                     consumer.fetch_watermarks(decl.topic(), p, Duration::from_millis(500))
                 {
-                    status.update(p, |s| s.high_watermark = Some(high));
+                    // Some brokers (tansu) answer a stale watermark below what was consumed.
+                    status.update(p, |s| {
+                        s.high_watermark = Some(s.next_offset.map_or(high, |n| high.max(n)))
+                    });
                 }
             }
         }
         match consumer.poll(Duration::from_millis(50)) {
             Some(Ok(m)) => {
                 status.connected.store(true, Ordering::Relaxed);
+                match sequence.admit(m.partition(), m.offset()) {
+                    Admit::Seen => continue,
+                    Admit::Next => {}
+                    Admit::AfterGap { missing } => tracing::warn!(
+                        table = %decl.name, partition = m.partition(), missing,
+                        next = m.offset(),
+                        "the broker skipped offsets (compaction or transaction markers do)"
+                    ),
+                }
                 if batch.is_empty() {
                     first_at = Instant::now();
                 }

@@ -13,6 +13,7 @@ pub mod offsets;
 pub mod pruning;
 pub mod quarantine;
 pub mod scan;
+pub mod sequence;
 
 pub use config::{IngestDecl, KafkaTableDecl};
 pub use error::{KafkaError, KafkaResult};
