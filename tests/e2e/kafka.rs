@@ -332,19 +332,6 @@ async fn ingestion_is_exactly_once_across_a_crash() {
     drop(c);
     let server = Server::start_in(dir.path(), &["--config", &cfg], &[]);
     let c = server.connect().await;
-    tokio::time::sleep(Duration::from_secs(15)).await;
-    for q in [
-        "SELECT string_agg(_partition::text || ':' || _offset::text || '->' || nx::text, ', ') FROM (SELECT _partition, _offset, lead(_offset) OVER (PARTITION BY _partition ORDER BY _offset) nx FROM (SELECT _partition, _offset FROM bronze.events UNION ALL SELECT _partition, _offset FROM bronze.events_quarantine)) WHERE nx <> _offset + 1",
-        "SELECT string_agg(_partition::text || ':' || mn::text, ', ') FROM (SELECT _partition, min(_offset) mn FROM bronze.events GROUP BY 1)",
-        "SELECT string_agg(_partition::text || ':' || _offset::text || 'x' || c::text, ', ') FROM (SELECT _partition, _offset, count(*) c FROM bronze.events GROUP BY 1,2 HAVING count(*)>1 ORDER BY 1,2 LIMIT 10)",
-    ] {
-        let r: String = c
-            .query_one(q, &[])
-            .await
-            .map(|r| r.try_get(0).unwrap_or_default())
-            .unwrap_or_else(|e| format!("{e:?}"));
-        eprintln!("DEBUG {r}");
-    }
     wait_for(&c, "SELECT count(*) FROM bronze.events", 99_800).await;
     wait_for(&c, "SELECT count(*) FROM bronze.events_quarantine", 200).await;
     // Each (partition, offset) exactly once, and each partition's offsets without a hole
