@@ -248,8 +248,10 @@ impl Ingester {
             for (&p, &o) in &next {
                 self.status.update(p, |s| {
                     s.next_offset = Some(o);
-                    // Offsets landed were on the broker: its watermark is at least past them.
-                    s.high_watermark = s.high_watermark.map(|h| h.max(o));
+                    // Offsets landed were on the broker: its watermark is at least past them,
+                    // also when its answer to the watermark request has not come (tansu's
+                    // often times out).
+                    s.high_watermark = Some(s.high_watermark.map_or(o, |h| h.max(o)));
                 });
             }
             *current = Some(
