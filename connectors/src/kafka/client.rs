@@ -109,6 +109,27 @@ pub fn offset_at(
     }))
 }
 
+/// The high watermark of `partition` as the last fetch response carried it, if one came.
+/// rdkafka 0.39 does not wrap `rd_kafka_get_watermark_offsets`, which reads librdkafka's
+/// cached value without a request, hence the FFI call.
+fn fetched_high_watermark(consumer: &BaseConsumer, topic: &str, partition: i32) -> Option<i64> {
+    use rdkafka::bindings::{rd_kafka_get_watermark_offsets, rd_kafka_resp_err_t};
+    let topic = std::ffi::CString::new(topic).ok()?;
+    let (mut low, mut high) = (-1i64, -1i64);
+    // SAFETY: the client handle lives as long as `consumer`; `topic` is a NUL-terminated string
+    // that outlives the call; `low` and `high` are locals librdkafka writes to.
+    let err = unsafe {
+        rd_kafka_get_watermark_offsets(
+            consumer.client().native_ptr(),
+            topic.as_ptr(),
+            partition,
+            &mut low,
+            &mut high,
+        )
+    };
+    (err == rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0).then_some(high)
+}
+
 /// Reads `[start, end)` of `partition`, handing messages to `sink` in chunks of up to `chunk`;
 /// `sink` returns false to stop early (the reader went away).
 pub fn read_range(
@@ -132,12 +153,21 @@ pub fn read_range(
     .map_err(|e| client(decl, e))?;
     consumer.assign(&tpl).map_err(|e| client(decl, e))?;
     let mut sequence = Sequence::new(&std::collections::BTreeMap::from([(partition, start)]));
+    let (mut end, mut checked_end) = (end, false);
     let mut buffer = Vec::with_capacity(chunk.min(65_536));
     let mut last_progress = Instant::now();
     loop {
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(m)) => {
                 last_progress = Instant::now();
+                if !checked_end && m.offset() >= end - 1 {
+                    // Some brokers (tansu 0.6) answer ListOffsets with less than the high
+                    // watermark their own fetch responses carry; the fetch's is the truth.
+                    checked_end = true;
+                    if let Some(high) = fetched_high_watermark(consumer, decl.topic(), partition) {
+                        end = end.max(high);
+                    }
+                }
                 if m.offset() >= end {
                     break;
                 }
