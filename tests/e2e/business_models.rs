@@ -277,16 +277,42 @@ async fn the_embedded_default_lands_bronze_and_builds_gold_at_start() {
     }
     let campaign_days = one_i64(&c, "SELECT count(*) FROM gold.campaign_daily").await;
     assert!(campaign_days > 0);
+    let history = "SELECT (SELECT count(*) FROM aloe.runs) * 1000000 \
+                   + (SELECT count(*) FROM aloe.test_results)";
+    let kept = one_i64(&c, history).await;
+    assert!(kept > 1_000_000 * total && kept % 1_000_000 > 0, "{kept}");
     drop(c);
     drop(server);
-    // A second start finds bronze and every model there: nothing is landed or built again.
+    // A second start finds bronze and every model there: nothing is landed or built again,
+    // and the runs and test results of the first are read back from the lake.
     let files_before = count_files(&dir.path().join("data/bronze"));
     let server = Server::start_bootstrapping(dir.path(), &env);
     let c = server.connect().await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let runs = one_i64(&c, "SELECT count(*) FROM aloe.runs").await;
-    assert_eq!(runs, 0, "nothing rebuilt");
+    assert_eq!(
+        one_i64(&c, history).await,
+        kept,
+        "nothing rebuilt, nothing forgotten"
+    );
     assert_eq!(count_files(&dir.path().join("data/bronze")), files_before);
+    let listed = one_i64(
+        &c,
+        "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '%runs%'",
+    )
+    .await;
+    assert_eq!(
+        listed, 1,
+        "aloe.runs only; the history's own table is no gold table"
+    );
+    drop(c);
+    drop(server);
+    // A retention of 0 days drops every earlier run at start.
+    let mut short = env.to_vec();
+    short.push(("ALOE_RUN_HISTORY_DAYS", "0"));
+    let server = Server::start_bootstrapping(dir.path(), &short);
+    let c = server.connect().await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(one_i64(&c, history).await, 0);
 }
 
 fn count_files(dir: &Path) -> usize {

@@ -62,6 +62,8 @@ pub struct Config {
     pub models_dir: PathBuf,
     /// Most models built at once.
     pub model_threads: usize,
+    /// Days a model run stays in `aloe.runs` and `aloe.test_results` (kept in the lake).
+    pub run_history_days: u32,
     /// Kafka topics served in schema `kafka` (`[[kafka]]`).
     pub kafka: Vec<aloe_connectors::kafka::KafkaTableDecl>,
     /// At start, land the generated business (`[generate]`) in bronze when bronze holds none
@@ -110,6 +112,7 @@ impl Default for Config {
             metrics_listen: SocketAddr::from(([127, 0, 0, 1], 9464)),
             models_dir: PathBuf::from("sql"),
             model_threads: 2,
+            run_history_days: 30,
             seed_bronze: None,
             build_missing_models: true,
             schedule: vec![],

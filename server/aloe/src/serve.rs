@@ -74,7 +74,9 @@ pub async fn open_engine(config: &Config) -> Result<Opened, StartError> {
         config.models_dir.clone(),
         config.model_threads,
         config.schedule.clone(),
+        config.run_history_days,
     ));
+    models.restore_history().await;
     engine.register_schema(crate::models::staging::SCHEMA, models.staging().schema())?;
     engine.register_schema(
         "aloe",

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 /// How much a failing test matters.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The model is not published when the test fails.

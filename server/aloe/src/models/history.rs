@@ -1,4 +1,5 @@
-//! What the runner did since the server started: each run, and each model's latest state.
+//! What the runner did: each run (kept in the lake by `history_table` and read back at
+//! start), and each model's latest state since the server started.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -23,10 +24,18 @@ pub struct ModelState {
 }
 
 impl History {
-    /// Records one invocation of the runner over `project`.
-    pub fn record(&self, project: &Project, runs: &[ModelRun]) {
+    /// Puts back the runs an earlier server kept, before any new one.
+    pub fn restore(&self, runs: Vec<(u64, ModelRun)>) {
         let mut all = self.runs.lock().expect("history lock");
-        let id = all.last().map_or(1, |(id, _)| id + 1);
+        let newer = std::mem::take(&mut *all);
+        *all = runs;
+        all.extend(newer);
+    }
+
+    /// Records one invocation of the runner over `project`; returns its number.
+    pub fn record(&self, project: &Project, runs: &[ModelRun]) -> u64 {
+        let mut all = self.runs.lock().expect("history lock");
+        let id = all.iter().map(|(id, _)| *id).max().map_or(1, |id| id + 1);
         all.extend(runs.iter().cloned().map(|r| (id, r)));
         let mut models = self.models.lock().expect("history lock");
         for m in project.models.values() {
@@ -43,6 +52,7 @@ impl History {
                 },
             );
         }
+        id
     }
 
     /// Every run with the number of the runner invocation it belonged to.

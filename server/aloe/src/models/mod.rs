@@ -5,6 +5,7 @@
 pub mod data_tests;
 pub mod header;
 pub mod history;
+pub mod history_table;
 pub mod incremental;
 pub mod procedure;
 pub mod project;
@@ -32,6 +33,10 @@ pub struct Models {
     parallel: usize,
     /// Runs so far, for `aloe.models` and `aloe.runs`.
     history: history::History,
+    /// Where the runs are kept across restarts.
+    history_table: history_table::HistoryTable,
+    /// Days a run is kept.
+    history_days: u32,
     /// The engine the models build on.
     engine: Arc<Engine>,
     /// One run at a time: two runs of one model would race to commit.
@@ -43,17 +48,21 @@ pub struct Models {
 }
 
 impl Models {
-    /// Models of folder `dir` on `engine`, built `parallel` at a time, also on `schedules`.
+    /// Models of folder `dir` on `engine`, built `parallel` at a time, also on `schedules`;
+    /// their runs are kept `history_days` days.
     pub fn new(
         engine: Arc<Engine>,
         dir: PathBuf,
         parallel: usize,
         schedules: Vec<schedule::ScheduleDecl>,
+        history_days: u32,
     ) -> Self {
         Self {
             dir,
             parallel,
             history: history::History::default(),
+            history_table: history_table::HistoryTable::new(engine.clone()),
+            history_days,
             engine,
             running: tokio::sync::Mutex::new(()),
             staging: Arc::default(),
@@ -84,6 +93,33 @@ impl Models {
     /// Where rows wait for their data tests.
     pub fn staging(&self) -> &staging::Staging {
         &self.staging
+    }
+
+    /// Reads back the runs kept in the lake, dropping those older than the retention. A
+    /// history that cannot be read is logged and left alone; the server serves without it.
+    pub async fn restore_history(&self) {
+        let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(self.history_days));
+        let restored = async {
+            let runs = self.history_table.load().await?;
+            let before = runs.len();
+            let kept = self.history_table.expire(runs, cutoff).await?;
+            Ok::<_, history_table::HistoryError>((before, kept))
+        }
+        .await;
+        match restored {
+            Ok((before, kept)) => {
+                if before > 0 {
+                    tracing::info!(
+                        runs = kept.len(),
+                        expired = before - kept.len(),
+                        days = self.history_days,
+                        "model run history read back"
+                    );
+                }
+                self.history.restore(kept);
+            }
+            Err(e) => tracing::warn!(error = %e, "model run history not read back"),
+        }
     }
 
     /// What ran so far.
@@ -118,7 +154,12 @@ impl Models {
             progress,
         )
         .await;
-        self.history.record(&project, &runs);
+        let id = self.history.record(&project, &runs);
+        if !runs.is_empty()
+            && let Err(e) = self.history_table.append(id, &runs).await
+        {
+            tracing::warn!(error = %e, "model runs not kept in the lake");
+        }
         Ok(runs)
     }
 }

@@ -20,7 +20,8 @@ use super::test_run::{TestResult, run_tests};
 use aloe_engine::{Engine, Outcome, Session};
 
 /// How a model's run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     /// Built and published.
     Success,
@@ -42,7 +43,7 @@ impl RunStatus {
 }
 
 /// One model's run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ModelRun {
     /// The model id (`zone.name`).
     pub model: String,

@@ -11,7 +11,8 @@ use super::staging::Subject;
 use aloe_engine::Session;
 
 /// How a data test ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TestStatus {
     /// No failing rows.
     Pass,
@@ -33,7 +34,7 @@ impl TestStatus {
 }
 
 /// One data test's outcome.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TestResult {
     /// The test's name (`unique(order_id)`).
     pub test: String,
