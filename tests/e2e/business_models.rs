@@ -245,36 +245,7 @@ async fn the_embedded_default_lands_bronze_and_builds_gold_at_start() {
     // Served at once, while bronze and the models are being made.
     let products = one_i64(&c, "SELECT count(*) FROM gen.products").await;
     assert_eq!(products, 120);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
-    let total = ["silver", "gold"]
-        .iter()
-        .map(|z| {
-            std::fs::read_dir(Path::new(&models).join(z))
-                .unwrap()
-                .count() as i64
-        })
-        .sum::<i64>();
-    loop {
-        let built = one_i64(
-            &c,
-            "SELECT count(*) FROM aloe.models WHERE status = 'success'",
-        )
-        .await;
-        if built == total {
-            break;
-        }
-        let failed = one_i64(
-            &c,
-            "SELECT count(*) FROM aloe.models WHERE status IN ('failed', 'skipped')",
-        )
-        .await;
-        assert_eq!(failed, 0, "a model did not build at start");
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{built} of {total} models built"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    }
+    let total = wait_for_every_model(&c, &models).await;
     let campaign_days = one_i64(&c, "SELECT count(*) FROM gold.campaign_daily").await;
     assert!(campaign_days > 0);
     let history = "SELECT (SELECT count(*) FROM aloe.runs) * 1000000 \
@@ -313,6 +284,41 @@ async fn the_embedded_default_lands_bronze_and_builds_gold_at_start() {
     let c = server.connect().await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(one_i64(&c, history).await, 0);
+}
+
+/// Waits (at most 5 minutes) until every model of `models` built, failing at the first that
+/// failed or was skipped; returns how many there are.
+async fn wait_for_every_model(c: &tokio_postgres::Client, models: &str) -> i64 {
+    let total = ["silver", "gold"]
+        .iter()
+        .map(|z| {
+            std::fs::read_dir(Path::new(models).join(z))
+                .unwrap()
+                .count() as i64
+        })
+        .sum::<i64>();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        let built = one_i64(
+            c,
+            "SELECT count(*) FROM aloe.models WHERE status = 'success'",
+        )
+        .await;
+        if built == total {
+            return total;
+        }
+        let failed = one_i64(
+            c,
+            "SELECT count(*) FROM aloe.models WHERE status IN ('failed', 'skipped')",
+        )
+        .await;
+        assert_eq!(failed, 0, "a model did not build");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{built} of {total} models built"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
 }
 
 fn count_files(dir: &Path) -> usize {
@@ -415,34 +421,7 @@ async fn an_interrupted_first_start_is_landed_again_in_full_at_the_next() {
     );
     let server = Server::start_bootstrapping(dir.path(), &[]);
     let c = server.connect().await;
-    let total = ["silver", "gold"]
-        .iter()
-        .map(|z| {
-            std::fs::read_dir(Path::new(&models).join(z))
-                .unwrap()
-                .count() as i64
-        })
-        .sum::<i64>();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
-    while one_i64(
-        &c,
-        "SELECT count(*) FROM aloe.models WHERE status = 'success'",
-    )
-    .await
-        < total
-    {
-        let failed = one_i64(
-            &c,
-            "SELECT count(*) FROM aloe.models WHERE status IN ('failed', 'skipped')",
-        )
-        .await;
-        assert_eq!(failed, 0, "a model did not build");
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the models did not build"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    }
+    wait_for_every_model(&c, &models).await;
     assert_eq!(landing_state(dir.path()).as_deref(), Some("complete"));
     let landed = files_and_bytes(&dir.path().join("data/bronze"));
     assert_eq!(

@@ -92,6 +92,14 @@ impl Lake {
         self.schemas.iter().find(|s| s.zone.name == name)
     }
 
+    /// Zone `name` (`bronze`, `silver`, `gold`, `public`), which every lake has.
+    pub fn zone(&self, name: &str) -> Zone {
+        let schema = self
+            .schema(name)
+            .unwrap_or_else(|| panic!("every lake has a {name} zone"));
+        (*schema.zone).clone()
+    }
+
     /// The zones, for resolving client-given paths.
     pub fn zones(&self) -> Vec<Zone> {
         self.schemas.iter().map(|s| (*s.zone).clone()).collect()

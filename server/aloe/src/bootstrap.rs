@@ -57,12 +57,7 @@ async fn landing_reason(engine: &Engine, zone: &Zone) -> Result<Option<&'static 
 /// nothing is built on a partial bronze.
 async fn land_if_needed(engine: &Engine, config: &Config) -> bool {
     let lake = engine.lake_handle();
-    let zone = lake
-        .schema("bronze")
-        .expect("every lake has a bronze zone")
-        .zone
-        .as_ref()
-        .clone();
+    let zone = lake.zone("bronze");
     let reason = match landing_reason(engine, &zone).await {
         Ok(Some(reason)) => reason,
         Ok(None) => return true,

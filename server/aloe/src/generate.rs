@@ -90,12 +90,7 @@ pub async fn land(
         .generate
         .validate()
         .map_err(GenerateError::Settings)?;
-    let zone = lake
-        .schema("bronze")
-        .expect("every lake has a bronze zone")
-        .zone
-        .as_ref()
-        .clone();
+    let zone = lake.zone("bronze");
     let target = zone.url.to_string();
     let business = Business::new(config.generate.clone());
     let exporter = Exporter::new(&business, zone)?;

@@ -73,13 +73,7 @@ fn schema() -> Arc<Schema> {
 impl HistoryTable {
     /// The history of the lake `engine` serves.
     pub fn new(engine: Arc<Engine>) -> Self {
-        let zone = engine
-            .lake_handle()
-            .schema("gold")
-            .expect("every lake has a gold zone")
-            .zone
-            .as_ref()
-            .clone();
+        let zone = engine.lake_handle().zone("gold");
         let url = zone.table_url(FOLDER);
         Self { engine, zone, url }
     }

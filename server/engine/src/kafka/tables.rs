@@ -86,12 +86,7 @@ impl KafkaTables {
     }
 
     fn bronze_zone(&self) -> EngineResult<aloe_connectors::lake::Zone> {
-        Ok((*self
-            .lake
-            .schema("bronze")
-            .expect("every lake has a bronze zone")
-            .zone)
-            .clone())
+        Ok(self.lake.zone("bronze"))
     }
 
     /// Whether table `name` exists.
