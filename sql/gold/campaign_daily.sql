@@ -43,14 +43,14 @@ SELECT d.day, d.campaign_id, c.name AS campaign, c.channel, c.platform,
        coalesce(dl.impressions, 0) AS impressions,
        coalesce(dl.clicks, 0) AS clicks,
        CAST(dl.clicks AS DOUBLE) / nullif(dl.impressions, 0) AS ctr,
-       dl.spend / nullif(dl.clicks, 0) AS cpc,
+       CAST(dl.spend AS DOUBLE) / nullif(dl.clicks, 0) AS cpc,
        coalesce(v.sessions, 0) AS sessions,
        coalesce(s.orders, 0) AS orders,
        coalesce(s.revenue, 0) AS revenue,
        coalesce(s.new_customers, 0) AS new_customers,
-       s.revenue / nullif(dl.spend, 0) AS roas,
-       dl.spend / nullif(s.orders, 0) AS cpa,
-       dl.spend / nullif(s.new_customers, 0) AS cac,
+       CAST(s.revenue AS DOUBLE) / nullif(dl.spend, 0) AS roas,
+       CAST(dl.spend AS DOUBLE) / nullif(s.orders, 0) AS cpa,
+       CAST(dl.spend AS DOUBLE) / nullif(s.new_customers, 0) AS cac,
        CAST(s.orders AS DOUBLE) / nullif(v.sessions, 0) AS conversion_rate
 FROM days d
 JOIN silver.campaigns c ON c.campaign_id = d.campaign_id

@@ -39,8 +39,8 @@ SELECT d.day, d.channel,
        coalesce(s.orders, 0) AS orders,
        coalesce(s.revenue, 0) AS revenue,
        coalesce(s.new_customers, 0) AS new_customers,
-       s.revenue / nullif(sp.spend, 0) AS roas,
-       sp.spend / nullif(s.new_customers, 0) AS cac,
+       CAST(s.revenue AS DOUBLE) / nullif(sp.spend, 0) AS roas,
+       CAST(sp.spend AS DOUBLE) / nullif(s.new_customers, 0) AS cac,
        CAST(s.orders AS DOUBLE) / nullif(v.sessions, 0) AS conversion_rate
 FROM days d
 LEFT JOIN (SELECT day, channel, sum(spend) AS spend, sum(impressions) AS impressions,

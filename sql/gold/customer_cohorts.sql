@@ -37,6 +37,6 @@ SELECT a.cohort_month, CAST(a.months_since_first AS BIGINT) AS months_since_firs
        count(*) AS orders,
        sum(a.revenue) AS revenue,
        CAST(count(DISTINCT a.customer_id) AS DOUBLE) / s.cohort_size AS retention,
-       sum(a.revenue) / s.cohort_size AS revenue_per_customer
+       CAST(sum(a.revenue) AS DOUBLE) / s.cohort_size AS revenue_per_customer
 FROM activity a JOIN sizes s ON s.cohort_month = a.cohort_month
 GROUP BY a.cohort_month, a.months_since_first, s.cohort_size

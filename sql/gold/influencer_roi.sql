@@ -29,7 +29,7 @@ SELECT i.influencer_id, i.handle, i.platform, i.followers,
        coalesce(t.link_orders, 0) AS link_orders, coalesce(t.link_revenue, 0) AS link_revenue,
        coalesce(t.code_orders, 0) AS code_orders, coalesce(t.code_revenue, 0) AS code_revenue,
        coalesce(c.orders, 0) AS orders, coalesce(c.revenue, 0) AS revenue,
-       (coalesce(c.revenue, 0) - t.fees) / nullif(t.fees, 0) AS roi
+       CAST(coalesce(c.revenue, 0) - t.fees AS DOUBLE) / nullif(t.fees, 0) AS roi
 FROM silver.influencers i
 LEFT JOIN totals t ON t.influencer_id = i.influencer_id
 LEFT JOIN credited c ON c.influencer_id = i.influencer_id

@@ -53,8 +53,8 @@ SELECT p.promotion_id, p.code, p.name, p.kind, p.discount_pct, p.start_date, p.e
        r.days AS days_running,
        r.daily_orders AS daily_orders_running,
        b.daily_orders AS daily_orders_comparable,
-       r.daily_orders / nullif(b.daily_orders, 0) - 1 AS uplift,
-       r.daily_revenue / nullif(b.daily_revenue, 0) - 1 AS revenue_uplift
+       CAST(r.daily_orders AS DOUBLE) / nullif(b.daily_orders, 0) - 1 AS uplift,
+       CAST(r.daily_revenue AS DOUBLE) / nullif(b.daily_revenue, 0) - 1 AS revenue_uplift
 FROM silver.promotions p
 LEFT JOIN used u ON u.promotion_id = p.promotion_id
 LEFT JOIN running r ON r.promotion_id = p.promotion_id

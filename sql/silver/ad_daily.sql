@@ -17,7 +17,7 @@ FROM (
     SELECT CAST(day AS DATE) AS day,
            CAST(campaign_id AS BIGINT) AS campaign_id,
            platform,
-           CAST(spend AS DOUBLE) AS spend,
+           CAST(spend AS NUMERIC(12,2)) AS spend,
            CAST(impressions AS BIGINT) AS impressions,
            CAST(clicks AS BIGINT) AS clicks,
            CAST(platform_conversions AS BIGINT) AS platform_conversions,

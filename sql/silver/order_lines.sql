@@ -19,8 +19,8 @@ FROM (
            CAST(order_date AS DATE) AS order_date,
            CAST(product_id AS BIGINT) AS product_id,
            CAST(quantity AS BIGINT) AS quantity,
-           CAST(unit_price AS DOUBLE) AS unit_price,
-           CAST(coalesce(discount, 0) AS DOUBLE) AS discount,
+           CAST(unit_price AS NUMERIC(12,2)) AS unit_price,
+           CAST(coalesce(discount, 0) AS NUMERIC(12,2)) AS discount,
            row_number() OVER (PARTITION BY order_id, line_number ORDER BY dt DESC) AS copy
     FROM bronze.crm_order_items
     WHERE order_id IS NOT NULL

@@ -33,9 +33,9 @@ FROM (
            payment_method,
            nullif(upper(discount_code), '') AS discount_code,
            shipping_method,
-           CAST(shipping_cost AS DOUBLE) AS shipping_cost,
+           CAST(shipping_cost AS NUMERIC(12,2)) AS shipping_cost,
            CAST(items AS BIGINT) AS items,
-           CAST(revenue AS DOUBLE) AS revenue,
+           CAST(revenue AS NUMERIC(12,2)) AS revenue,
            row_number() OVER (PARTITION BY order_id ORDER BY dt DESC) AS copy
     FROM bronze.crm_orders
     WHERE order_id IS NOT NULL

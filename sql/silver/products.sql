@@ -9,7 +9,7 @@ columns = ["product_id", "name", "category", "price"]
 */
 SELECT DISTINCT ON (product_id)
        CAST(product_id AS BIGINT) AS product_id, sku, name, category, subcategory,
-       CAST(price AS DOUBLE) AS price, CAST(cost AS DOUBLE) AS cost,
+       CAST(price AS NUMERIC(12,2)) AS price, CAST(cost AS NUMERIC(12,2)) AS cost,
        CAST(launch_date AS DATE) AS launch_date
 FROM bronze.crm_products
 WHERE product_id IS NOT NULL

@@ -135,7 +135,26 @@ public class JdbcClient {
                 ResultSet rs = md.getColumns(null, "gen", "products", "%");
                 List<String> cols = new ArrayList<>();
                 while (rs.next()) cols.add(rs.getString("COLUMN_NAME") + ":" + rs.getString("TYPE_NAME"));
-                expect("columns", cols, List.of("product_id:int8", "sku:text", "name:text", "category:text", "subcategory:text", "price:float8", "cost:float8", "launch_date:date"));
+                expect("columns", cols, List.of("product_id:int8", "sku:text", "name:text", "category:text", "subcategory:text", "price:numeric", "cost:numeric", "launch_date:date"));
+            });
+            check("getBigDecimal reads money to the cent, and the server's sum exactly", () -> {
+                try (Statement st = conn.createStatement()) {
+                    java.math.BigDecimal total = java.math.BigDecimal.ZERO;
+                    int rows = 0;
+                    try (ResultSet rs = st.executeQuery("SELECT revenue FROM gen.orders WHERE order_date < DATE '2025-09-15'")) {
+                        while (rs.next()) {
+                            java.math.BigDecimal r = rs.getBigDecimal(1);
+                            expect("scale", r.scale(), 2);
+                            total = total.add(r);
+                            rows++;
+                        }
+                    }
+                    if (rows < 100) throw new AssertionError(rows + " orders");
+                    try (ResultSet rs = st.executeQuery("SELECT sum(revenue) FROM gen.orders WHERE order_date < DATE '2025-09-15'")) {
+                        rs.next();
+                        expect("sum", rs.getBigDecimal(1), total);
+                    }
+                }
             });
             check("getPrimaryKeys", () -> {
                 ResultSet rs = md.getPrimaryKeys(null, "gen", "products");
@@ -177,7 +196,7 @@ public class JdbcClient {
                     ResultSet rs = st.executeQuery("SELECT product_id, name, price, launch_date FROM gen.products LIMIT 1");
                     ResultSetMetaData m = rs.getMetaData();
                     expect("types", List.of(m.getColumnTypeName(1), m.getColumnTypeName(2), m.getColumnTypeName(3), m.getColumnTypeName(4)),
-                        List.of("int8", "text", "float8", "date"));
+                        List.of("int8", "text", "numeric", "date"));
                     m.isNullable(1);
                 }
             });

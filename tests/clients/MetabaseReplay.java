@@ -113,7 +113,7 @@ public class MetabaseReplay {
             }
             expect("product fields and types",
                 List.of(types.get("products.product_id"), types.get("products.name"), types.get("products.price"), types.get("products.launch_date")),
-                List.of("int8", "text", "float8", "date"));
+                List.of("int8", "text", "numeric", "date"));
             try (Statement st = conn.createStatement()) {
                 rs = st.executeQuery("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'gen'");
                 rs.next();

@@ -76,8 +76,16 @@ check("sqlalchemy column names", list(columns), ["product_id", "sku", "name", "c
 check(
     "sqlalchemy column types",
     [columns["product_id"], columns["price"], columns["launch_date"]],
-    [("BIGINT", False), ("DOUBLE PRECISION", False), ("DATE", False)],
+    # PostgreSQL 15 reflects NUMERIC(12, 2): Aloe's pg_attribute has no atttypmod yet.
+    [("BIGINT", False), ("NUMERIC", False), ("DATE", False)],
 )
+
+# Money arrives as Decimal to the cent, and the server's sum is the exact sum of the rows.
+with psycopg.connect(dsn, autocommit=True) as money:
+    revenues = [r[0] for r in money.execute("SELECT revenue FROM gen.orders WHERE order_date < DATE '2025-09-15'")]
+    total = money.execute("SELECT sum(revenue) FROM gen.orders WHERE order_date < DATE '2025-09-15'").fetchone()[0]
+check("psycopg money is Decimal to the cent", {(type(r).__name__, r.as_tuple().exponent) for r in revenues}, {("Decimal", -2)})
+check("psycopg sum of money is exact", (total, len(revenues) > 100), (sum(revenues), True))
 
 frame = pd.read_sql("SELECT category, count(*) AS n FROM gen.products GROUP BY category ORDER BY category", engine)
 check("pandas read_sql rows", len(frame), 4)

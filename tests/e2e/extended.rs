@@ -149,9 +149,10 @@ async fn parameter_types_are_inferred_from_the_plan() {
         .prepare("SELECT name FROM gen.products WHERE product_id = $1 AND price > $2")
         .await
         .unwrap();
-    assert_eq!(stmt.params(), &[Type::INT8, Type::FLOAT8]);
+    // price is numeric(12,2), so $2 is numeric, as PostgreSQL 15 infers it.
+    assert_eq!(stmt.params(), &[Type::INT8, Type::NUMERIC]);
     assert_eq!(stmt.columns()[0].type_(), &Type::TEXT);
-    let rows = c.query(&stmt, &[&1i64, &0.0f64]).await.unwrap();
+    let rows = c.query(&stmt, &[&1i64, &Decimal::ZERO]).await.unwrap();
     assert_eq!(rows.len(), 1);
     let name: &str = rows[0].get(0);
     assert_eq!(name, "Nourishing Oat Cleanser");

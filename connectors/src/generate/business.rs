@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
+    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray,
     TimestampMicrosecondArray,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -162,8 +162,8 @@ impl Business {
                 ("name", DataType::Utf8),
                 ("category", DataType::Utf8),
                 ("subcategory", DataType::Utf8),
-                ("price", DataType::Float64),
-                ("cost", DataType::Float64),
+                ("price", MONEY),
+                ("cost", MONEY),
                 ("launch_date", DataType::Date32),
             ],
             vec![
@@ -172,8 +172,8 @@ impl Business {
                 strings(p.iter().map(|x| x.name.as_str())),
                 strings(p.iter().map(|x| x.category)),
                 strings(p.iter().map(|x| x.subcategory)),
-                floats(p.iter().map(|x| x.price)),
-                floats(p.iter().map(|x| x.cost)),
+                money(p.iter().map(|x| x.price)),
+                money(p.iter().map(|x| x.cost)),
                 dates(p.iter().map(|x| x.launch_date)),
             ],
         )
@@ -189,7 +189,7 @@ impl Business {
                 ("platform", DataType::Utf8),
                 ("start_date", DataType::Date32),
                 ("end_date", DataType::Date32),
-                ("daily_budget", DataType::Float64),
+                ("daily_budget", MONEY),
                 ("utm_source", DataType::Utf8),
                 ("utm_medium", DataType::Utf8),
                 ("utm_campaign", DataType::Utf8),
@@ -201,7 +201,7 @@ impl Business {
                 strings(c.iter().map(|x| x.channel().platform)),
                 dates(c.iter().map(|x| x.start_date)),
                 dates(c.iter().map(|x| x.end_date)),
-                floats(c.iter().map(|x| x.daily_budget)),
+                money(c.iter().map(|x| x.daily_budget)),
                 strings(c.iter().map(|x| x.channel().utm_source)),
                 strings(c.iter().map(|x| x.channel().utm_medium)),
                 strings(c.iter().map(|x| x.name.as_str())),
@@ -217,14 +217,14 @@ impl Business {
                 ("handle", DataType::Utf8),
                 ("platform", DataType::Utf8),
                 ("followers", DataType::Int64),
-                ("fee_per_post", DataType::Float64),
+                ("fee_per_post", MONEY),
             ],
             vec![
                 ints(i.iter().map(|x| x.id)),
                 strings(i.iter().map(|x| x.handle.as_str())),
                 strings(i.iter().map(|x| x.platform)),
                 ints(i.iter().map(|x| x.followers)),
-                floats(i.iter().map(|x| x.fee_per_post)),
+                money(i.iter().map(|x| x.fee_per_post)),
             ],
         )
     }
@@ -263,7 +263,7 @@ fn ad_daily_schema() -> SchemaRef {
         ("day", DataType::Date32),
         ("campaign_id", DataType::Int64),
         ("platform", DataType::Utf8),
-        ("spend", DataType::Float64),
+        ("spend", MONEY),
         ("impressions", DataType::Int64),
         ("clicks", DataType::Int64),
         ("platform_conversions", DataType::Int64),
@@ -293,7 +293,7 @@ impl DailyRows for AdDaily {
                 dates(rows.iter().map(|_| day)),
                 ints(rows.iter().map(|(c, _)| c.id)),
                 strings(rows.iter().map(|(c, _)| c.channel().platform)),
-                floats(rows.iter().map(|(_, a)| a.spend)),
+                money(rows.iter().map(|(_, a)| a.spend)),
                 ints(rows.iter().map(|(_, a)| a.impressions)),
                 ints(rows.iter().map(|(_, a)| a.clicks)),
                 ints(rows.iter().map(|(_, a)| a.platform_conversions)),
@@ -506,9 +506,9 @@ fn orders_schema() -> SchemaRef {
         Field::new("payment_method", DataType::Utf8, false),
         Field::new("discount_code", DataType::Utf8, true),
         Field::new("shipping_method", DataType::Utf8, false),
-        Field::new("shipping_cost", DataType::Float64, false),
+        Field::new("shipping_cost", MONEY, false),
         Field::new("items", DataType::Int64, false),
-        Field::new("revenue", DataType::Float64, false),
+        Field::new("revenue", MONEY, false),
     ]))
 }
 
@@ -548,9 +548,9 @@ impl DailyRows for Orders {
                 strings(orders.iter().map(|o| o.payment_method)),
                 Arc::new(orders.iter().map(code).collect::<StringArray>()),
                 strings(orders.iter().map(|o| o.shipping_method)),
-                floats(orders.iter().map(|o| o.shipping_cost)),
+                money(orders.iter().map(|o| o.shipping_cost)),
                 ints(orders.iter().map(|o| o.lines.len() as i64)),
-                floats(orders.iter().map(|o| (o.revenue() * 100.0).round() / 100.0)),
+                money(orders.iter().map(|o| o.revenue())),
             ],
         )?)
     }
@@ -567,8 +567,8 @@ fn order_items_schema() -> SchemaRef {
         ("order_date", DataType::Date32),
         ("product_id", DataType::Int64),
         ("quantity", DataType::Int64),
-        ("unit_price", DataType::Float64),
-        ("discount", DataType::Float64),
+        ("unit_price", MONEY),
+        ("discount", MONEY),
     ])
 }
 
@@ -595,8 +595,8 @@ impl DailyRows for OrderItems {
                 dates(lines.iter().map(|_| day)),
                 ints(lines.iter().map(|(_, _, l)| l.product_id)),
                 ints(lines.iter().map(|(_, _, l)| l.quantity)),
-                floats(lines.iter().map(|(_, _, l)| l.unit_price)),
-                floats(lines.iter().map(|(_, _, l)| l.discount)),
+                money(lines.iter().map(|(_, _, l)| l.unit_price)),
+                money(lines.iter().map(|(_, _, l)| l.discount)),
             ],
         )?)
     }
@@ -684,9 +684,9 @@ fn truth_campaigns_schema() -> SchemaRef {
     schema(&[
         ("day", DataType::Date32),
         ("campaign_id", DataType::Int64),
-        ("spend", DataType::Float64),
+        ("spend", MONEY),
         ("attributed_orders", DataType::Int64),
-        ("attributed_revenue", DataType::Float64),
+        ("attributed_revenue", MONEY),
     ])
 }
 
@@ -706,9 +706,9 @@ impl DailyRows for TruthCampaigns {
             vec![
                 dates(rows.iter().map(|_| day)),
                 ints(rows.iter().map(|r| r.campaign_id)),
-                floats(rows.iter().map(|r| r.spend)),
+                money(rows.iter().map(|r| r.spend)),
                 ints(rows.iter().map(|r| r.orders)),
-                floats(rows.iter().map(|r| (r.revenue * 100.0).round() / 100.0)),
+                money(rows.iter().map(|r| r.revenue)),
             ],
         )?)
     }
@@ -720,7 +720,7 @@ fn caused_schema(id: &str) -> SchemaRef {
         ("day", DataType::Date32),
         (id, DataType::Int64),
         ("attributed_orders", DataType::Int64),
-        ("attributed_revenue", DataType::Float64),
+        ("attributed_revenue", MONEY),
     ])
 }
 
@@ -731,7 +731,7 @@ fn caused_batch(id: &str, day: NaiveDate, rows: &[super::truth::Caused]) -> Resu
             dates(rows.iter().map(|_| day)),
             ints(rows.iter().map(|r| r.id)),
             ints(rows.iter().map(|r| r.orders)),
-            floats(rows.iter().map(|r| (r.revenue * 100.0).round() / 100.0)),
+            money(rows.iter().map(|r| r.revenue)),
         ],
     )?)
 }
@@ -811,9 +811,18 @@ fn ints(v: impl Iterator<Item = i64>) -> ArrayRef {
     Arc::new(v.collect::<Int64Array>())
 }
 
-fn floats(v: impl Iterator<Item = f64>) -> ArrayRef {
-    Arc::new(v.collect::<Float64Array>())
+/// Amounts in EUR as `numeric(12,2)`: the generator's amounts are whole cents already, so
+/// rounding only removes the binary fraction's noise.
+fn money(v: impl Iterator<Item = f64>) -> ArrayRef {
+    Arc::new(
+        Decimal128Array::from_iter_values(v.map(|x| (x * 100.0).round() as i128))
+            .with_precision_and_scale(12, 2)
+            .expect("12,2 is a valid decimal type"),
+    )
 }
+
+/// The type of every amount of money: EUR to the cent, up to ten billion.
+pub const MONEY: DataType = DataType::Decimal128(12, 2);
 
 fn strings<'a>(v: impl Iterator<Item = &'a str>) -> ArrayRef {
     Arc::new(v.map(Some).collect::<StringArray>())
