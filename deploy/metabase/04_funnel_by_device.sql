@@ -5,7 +5,7 @@ SELECT device,
        sum(cart_sessions) AS added_to_cart,
        sum(checkout_sessions) AS began_checkout,
        sum(purchase_sessions) AS bought,
-       round(CAST(sum(purchase_sessions) AS DOUBLE PRECISION) / sum(sessions), 4) AS conversion_rate
+       round(CAST(sum(purchase_sessions) AS NUMERIC) / nullif(sum(sessions), 0), 4) AS conversion_rate
 FROM gold.funnel
 GROUP BY device
 ORDER BY sessions DESC;

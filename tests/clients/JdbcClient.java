@@ -137,6 +137,11 @@ public class JdbcClient {
                 while (rs.next()) cols.add(rs.getString("COLUMN_NAME") + ":" + rs.getString("TYPE_NAME"));
                 expect("columns", cols, List.of("product_id:int8", "sku:text", "name:text", "category:text", "subcategory:text", "price:numeric", "cost:numeric", "launch_date:date"));
             });
+            check("getColumns gives money's precision and scale, as PostgreSQL 15 does", () -> {
+                ResultSet rs = md.getColumns(null, "gen", "products", "price");
+                rs.next();
+                expect("price", rs.getInt("COLUMN_SIZE") + "," + rs.getInt("DECIMAL_DIGITS"), "12,2");
+            });
             check("getBigDecimal reads money to the cent, and the server's sum exactly", () -> {
                 try (Statement st = conn.createStatement()) {
                     java.math.BigDecimal total = java.math.BigDecimal.ZERO;

@@ -76,8 +76,8 @@ check("sqlalchemy column names", list(columns), ["product_id", "sku", "name", "c
 check(
     "sqlalchemy column types",
     [columns["product_id"], columns["price"], columns["launch_date"]],
-    # PostgreSQL 15 reflects NUMERIC(12, 2): Aloe's pg_attribute has no atttypmod yet.
-    [("BIGINT", False), ("NUMERIC", False), ("DATE", False)],
+    # As SQLAlchemy reflects the same table from PostgreSQL 15.
+    [("BIGINT", False), ("NUMERIC(12, 2)", False), ("DATE", False)],
 )
 
 # Money arrives as Decimal to the cent, and the server's sum is the exact sum of the rows.

@@ -102,14 +102,16 @@ async fn gold_equals_the_generators_truth() {
     )
     .await;
     assert_eq!(promotions, (0, 0), "promotion days");
-    // Money is numeric to the cent from the generator to gold; ratios are double precision,
+    // Money is numeric to the cent from the generator through bronze's CSV and JSON (their
+    // table files declare it) to gold; ratios are double precision,
     // NULL where their denominator is zero (organic channels spend nothing).
     let types: Vec<(String, String, Option<i32>)> = c
         .query(
             "SELECT table_schema || '.' || table_name || '.' || column_name, data_type, \
                     numeric_scale \
              FROM information_schema.columns \
-             WHERE (table_schema, table_name) IN (('gen', 'orders'), ('silver', 'orders'), \
+             WHERE (table_schema, table_name) IN (('gen', 'orders'), ('bronze', 'crm_orders'), \
+                   ('bronze', 'ads_daily'), ('silver', 'orders'), \
                    ('gold', 'channel_daily'), ('gold', 'campaign_daily')) \
                AND column_name IN ('revenue', 'spend', 'roas', 'cac', 'cpc', 'conversion_rate') \
              ORDER BY 1",
@@ -134,7 +136,7 @@ async fn gold_equals_the_generators_truth() {
             );
         }
     }
-    assert_eq!(types.len(), 13, "{types:?}");
+    assert_eq!(types.len(), 15, "{types:?}");
     let ratios = c
         .query_one(
             "SELECT count(*) FILTER (WHERE spend = 0), \
@@ -189,7 +191,7 @@ async fn gold_equals_the_generators_truth() {
         .unwrap()
         .get(0);
     assert!(uplift > 0.2, "Black Friday uplift {uplift}");
-    // The Metabase dashboard's questions all answer with rows.
+    // The Metabase dashboard's questions all answer with rows, none in floating point.
     let questions = crate::harness::repo().join("deploy/metabase");
     let mut files: Vec<_> = std::fs::read_dir(&questions)
         .unwrap()
@@ -205,6 +207,20 @@ async fn gold_equals_the_generators_truth() {
             .await
             .unwrap_or_else(|e| panic!("{}: {e:?}", file.display()));
         assert!(!rows.is_empty(), "{} returned no rows", file.display());
+        // Money and ratios come rounded as numeric, so a chart shows no float noise.
+        let floats: Vec<_> = rows[0]
+            .columns()
+            .iter()
+            .filter(|c| {
+                [
+                    tokio_postgres::types::Type::FLOAT8,
+                    tokio_postgres::types::Type::FLOAT4,
+                ]
+                .contains(c.type_())
+            })
+            .map(|c| c.name().to_owned())
+            .collect();
+        assert!(floats.is_empty(), "{}: {floats:?}", file.display());
     }
     // Lineage: from bronze to gold, as the queries read.
     let reads: Vec<(String, String, String)> = c

@@ -11,6 +11,7 @@ use datafusion::prelude::SessionContext;
 use object_store::{ObjectStoreExt, PutPayload};
 
 use super::business::Business;
+use crate::lake::table_file::{self, TABLE_FILE};
 use crate::lake::zone::{Zone, object_path};
 use crate::lake::{LakeError, LakeResult};
 
@@ -126,10 +127,11 @@ impl Exporter {
         })
     }
 
-    /// Writes the tables of `part` that do not belong to days.
+    /// Writes the tables of `part` that do not belong to days, and every table's table file.
     pub async fn write_fixed(&self, part: Part) -> LakeResult<Written> {
         let mut written = Written::default();
         for (table, target, shape, date) in part.exports() {
+            written += self.put_table_file(table, target).await?;
             if date.is_none() {
                 let batches = self.query(&format!("SELECT * FROM {table}")).await?;
                 written += self
@@ -172,6 +174,30 @@ impl Exporter {
                 .await?;
         }
         Ok(written)
+    }
+
+    /// Declares a bronze table's column types in its table file: CSV and JSON carry no types,
+    /// and inferred from the text a price would be double precision, not numeric(12,2).
+    async fn put_table_file(&self, table: &str, target: &str) -> LakeResult<Written> {
+        let schema = self.ctx.table_provider(table).await?.schema();
+        let file = table_file::declaring(&schema, None).ok_or_else(|| {
+            LakeError::Unsupported(format!("table {table} has a type a table file cannot name"))
+        })?;
+        let text = toml::to_string(&file).map_err(|e| LakeError::BadFile {
+            path: format!("{target}/{TABLE_FILE}"),
+            message: e.to_string(),
+        })?;
+        let url = self.zone.join(&format!("{target}/{TABLE_FILE}"));
+        let size = text.len() as u64;
+        self.zone
+            .store
+            .put(&object_path(&url), PutPayload::from(Bytes::from(text)))
+            .await?;
+        Ok(Written {
+            files: 1,
+            rows: 0,
+            bytes: size,
+        })
     }
 
     async fn query(&self, sql: &str) -> LakeResult<Vec<RecordBatch>> {

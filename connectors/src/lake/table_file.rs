@@ -82,6 +82,50 @@ pub fn columns_schema(columns: &[ColumnDecl], path: &str) -> LakeResult<Option<S
     Ok(Some(Arc::new(Schema::new(fields))))
 }
 
+/// A table file that declares `schema`'s columns, for a writer that knows its types (the
+/// generator's exports: CSV and JSON cannot say that a price is numeric(12,2)). None when a
+/// column has a type a table file cannot name.
+pub fn declaring(schema: &Schema, description: Option<String>) -> Option<TableFile> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            Some(ColumnDecl {
+                name: f.name().clone(),
+                data_type: type_name(f.data_type())?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(TableFile {
+        columns,
+        description,
+        ..TableFile::default()
+    })
+}
+
+/// The table-file name of an Arrow type: the inverse of [`arrow_type`].
+fn type_name(t: &DataType) -> Option<String> {
+    Some(
+        match t {
+            DataType::Utf8 => "text",
+            DataType::Int64 => "bigint",
+            DataType::Int32 => "integer",
+            DataType::Int16 => "smallint",
+            DataType::Float64 => "double precision",
+            DataType::Float32 => "real",
+            DataType::Boolean => "boolean",
+            DataType::Date32 => "date",
+            DataType::Timestamp(TimeUnit::Microsecond, None) => "timestamp",
+            DataType::Timestamp(TimeUnit::Microsecond, Some(tz)) if tz.as_ref() == "UTC" => {
+                "timestamptz"
+            }
+            DataType::Decimal128(p, s) => return Some(format!("numeric({p},{s})")),
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
 /// The Arrow type for a PostgreSQL type name of a table file.
 fn arrow_type(name: &str) -> Option<DataType> {
     let name = name.trim().to_ascii_lowercase();
@@ -125,6 +169,34 @@ mod tests {
         assert_eq!(f.options["delimiter"], ";");
         let schema = f.schema("t").unwrap().unwrap();
         assert_eq!(schema.field(1).data_type(), &DataType::Decimal128(12, 2));
+    }
+
+    #[test]
+    fn a_declared_schema_reads_back_as_itself() {
+        let schema = Schema::new(
+            [
+                DataType::Utf8,
+                DataType::Int64,
+                DataType::Int32,
+                DataType::Boolean,
+                DataType::Date32,
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                DataType::Timestamp(TimeUnit::Microsecond, None),
+                DataType::Decimal128(12, 2),
+                DataType::Float64,
+            ]
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| Field::new(format!("c{i}"), t, true))
+            .collect::<Vec<_>>(),
+        );
+        let file = declaring(&schema, Some("d".into())).unwrap();
+        let text = toml::to_string(&file).unwrap();
+        let back = TableFile::parse(&text, "t").unwrap();
+        assert_eq!(back, file);
+        assert_eq!(back.schema("t").unwrap().unwrap().as_ref(), &schema);
+        let nested = Schema::new(vec![Field::new("l", DataType::LargeUtf8, true)]);
+        assert_eq!(declaring(&nested, None), None);
     }
 
     #[test]

@@ -14,9 +14,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::array::{Array, AsArray, BooleanArray, Int32Array, RecordBatch};
 use datafusion::arrow::compute::filter_record_batch;
-use datafusion::arrow::datatypes::{Int32Type, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Int32Type, SchemaRef};
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{DataFusionError, Result};
+use datafusion::execution::SessionState;
 
 use super::computed::Rows;
 use super::oids::{self, Numbering};
@@ -167,6 +168,63 @@ fn text(batch: &RecordBatch, name: &str) -> Result<Vec<String>> {
         .collect())
 }
 
+/// PostgreSQL's OID of numeric.
+const NUMERIC: i32 = 1700;
+
+/// pg_attribute rows with a numeric column's precision and scale in `atttypmod`, which the
+/// crate leaves -1: psql's `\d`, pgjdbc's `getColumns` and Metabase read them from there.
+async fn with_numeric_typmods(
+    state: &dyn Session,
+    batch: &RecordBatch,
+    names: &CrateNames,
+) -> Result<RecordBatch> {
+    let types = int32(batch, "atttypid")?;
+    if !types.iter().any(|t| t == Some(NUMERIC)) {
+        return Ok(batch.clone());
+    }
+    let Some(state) = state.as_any().downcast_ref::<SessionState>() else {
+        return Ok(batch.clone());
+    };
+    let relations = int32(batch, "attrelid")?;
+    let columns = text(batch, "attname")?;
+    let mut schemas: HashMap<i32, Option<SchemaRef>> = HashMap::new();
+    let catalog = state
+        .catalog_list()
+        .catalog(&state.config_options().catalog.default_catalog);
+    let mut typmods = int32(batch, "atttypmod")?.values().to_vec();
+    for (row, typmod) in typmods.iter_mut().enumerate() {
+        if types.value(row) != NUMERIC {
+            continue;
+        }
+        let relation = relations.value(row);
+        if !schemas.contains_key(&relation) {
+            let mut found = None;
+            if let (Some(catalog), Some((schema, table))) =
+                (&catalog, names.relations.get(&relation))
+                && let Some(schema) = catalog.schema(schema)
+                && let Ok(Some(provider)) = schema.table(table).await
+            {
+                found = Some(provider.schema());
+            }
+            schemas.insert(relation, found);
+        }
+        let field = schemas[&relation]
+            .as_ref()
+            .and_then(|s| s.field_with_name(&columns[row]).ok().cloned());
+        if let Some(DataType::Decimal128(p, s) | DataType::Decimal256(p, s)) =
+            field.as_ref().map(|f| f.data_type())
+            && *s >= 0
+        {
+            // PostgreSQL's encoding: ((precision << 16) | scale) + VARHDRSZ.
+            *typmod = ((i32::from(*p) << 16) | i32::from(*s as u8)) + 4;
+        }
+    }
+    let index = batch.schema().index_of("atttypmod")?;
+    let mut columns = batch.columns().to_vec();
+    columns[index] = Arc::new(Int32Array::from(typmods));
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
+}
+
 /// `batch` with each column of `renumber` mapped through `map`; rows whose OID the map does
 /// not know (an object dropped between two reads) are left out.
 fn rewrite(
@@ -233,7 +291,15 @@ impl Rows for Renumbered {
             Renumber::Attribute => &["attrelid"],
             Renumber::Database => unreachable!("handled above"),
         };
-        rows.iter()
+        let mut typed = Vec::with_capacity(rows.len());
+        for batch in &rows {
+            typed.push(match self.which {
+                Renumber::Attribute => with_numeric_typmods(state, batch, &names).await?,
+                _ => batch.clone(),
+            });
+        }
+        typed
+            .iter()
             .map(|batch| {
                 rewrite(batch, columns, |column, _, oid| {
                     match (self.which, column) {
