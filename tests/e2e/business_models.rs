@@ -222,6 +222,40 @@ async fn gold_equals_the_generators_truth() {
             .collect();
         assert!(floats.is_empty(), "{}: {floats:?}", file.display());
     }
+    // The README's example queries print what a person expects: rows, money to the cent, no
+    // float noise, no infinity.
+    let readme = std::fs::read_to_string(crate::harness::repo().join("README.md")).unwrap();
+    let examples: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("psql \"host=127.0.0.1 port=5433"))
+        .filter_map(|l| l.split_once(" -c '").map(|(_, q)| q.trim_end_matches('\'')))
+        .collect();
+    assert!(examples.len() >= 2, "{examples:?}");
+    for sql in examples {
+        let messages = c
+            .simple_query(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+        let rows: Vec<_> = messages
+            .iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        assert!(!rows.is_empty(), "{sql}");
+        for row in rows {
+            for i in 0..row.len() {
+                let Some(v) = row.get(i) else { continue };
+                let decimals = v.split_once('.').map_or(0, |(_, d)| d.len());
+                let numeric = v.parse::<f64>().is_ok();
+                assert!(
+                    !numeric || (decimals <= 2 && v.parse::<f64>().unwrap().is_finite()),
+                    "{sql}: {v}"
+                );
+            }
+        }
+    }
     // Lineage: from bronze to gold, as the queries read.
     let reads: Vec<(String, String, String)> = c
         .query(

@@ -28,6 +28,9 @@ pub struct Channel {
     pub ctr: f64,
     /// How much the platform over-reports conversions (view-through, cross-device).
     pub over_reporting: f64,
+    /// Buying journeys a euro of its budget brings, against the other channels: sets the
+    /// channel's ROAS (docs/generate.md gives the figures it is calibrated to).
+    pub pull: f64,
 }
 
 /// The channels, in a fixed order.
@@ -40,6 +43,7 @@ pub const CHANNELS: [Channel; 6] = [
         cpm: 18.0,
         ctr: 0.045,
         over_reporting: 1.15,
+        pull: 2.0,
     },
     Channel {
         name: "social",
@@ -49,6 +53,7 @@ pub const CHANNELS: [Channel; 6] = [
         cpm: 7.5,
         ctr: 0.011,
         over_reporting: 1.6,
+        pull: 0.9,
     },
     Channel {
         name: "video",
@@ -58,6 +63,7 @@ pub const CHANNELS: [Channel; 6] = [
         cpm: 5.0,
         ctr: 0.008,
         over_reporting: 1.9,
+        pull: 0.4,
     },
     Channel {
         name: "display",
@@ -67,6 +73,7 @@ pub const CHANNELS: [Channel; 6] = [
         cpm: 2.5,
         ctr: 0.004,
         over_reporting: 2.4,
+        pull: 0.18,
     },
     Channel {
         name: "email",
@@ -76,6 +83,7 @@ pub const CHANNELS: [Channel; 6] = [
         cpm: 0.9,
         ctr: 0.03,
         over_reporting: 1.1,
+        pull: 3.2,
     },
     Channel {
         name: "affiliate",
@@ -85,6 +93,7 @@ pub const CHANNELS: [Channel; 6] = [
         cpm: 3.0,
         ctr: 0.009,
         over_reporting: 1.3,
+        pull: 1.9,
     },
 ];
 
@@ -154,7 +163,7 @@ pub fn campaigns(config: &GenerateConfig) -> Vec<Campaign> {
             channel: channel_index,
             start_date: config.start_date,
             end_date: config.end_date,
-            daily_budget: round2(rng.random_range(40.0..160.0) * budget_scale),
+            daily_budget: round2(rng.random_range(25.0..100.0) * budget_scale),
         });
         let flights = 1 + days / 30;
         for flight in 0..flights {
@@ -168,7 +177,7 @@ pub fn campaigns(config: &GenerateConfig) -> Vec<Campaign> {
                 channel: channel_index,
                 start_date: start,
                 end_date: end,
-                daily_budget: round2(rng.random_range(60.0..400.0) * budget_scale),
+                daily_budget: round2(rng.random_range(40.0..250.0) * budget_scale),
             });
         }
     }
@@ -244,6 +253,9 @@ pub struct Influencer {
     pub followers: i64,
     /// Fee per post, EUR.
     pub fee_per_post: f64,
+    /// Buying journeys the influencer's audience brings, against the others: unrelated to
+    /// the fee, so some influencers pay for themselves and some do not.
+    pub pull: f64,
 }
 
 const HANDLES: [&str; 12] = [
@@ -269,7 +281,8 @@ pub fn influencers(config: &GenerateConfig) -> Vec<Influencer> {
         .enumerate()
         .map(|(i, handle)| {
             let platform = ["instagram", "tiktok", "youtube"][rng.random_range(0..3)];
-            let followers = LogNormal::<f64>::new(11.0, 1.0)
+            // A small shop works with micro-influencers: median about 36,000 followers.
+            let followers = LogNormal::<f64>::new(10.5, 0.8)
                 .expect("valid")
                 .sample(&mut rng)
                 .round() as i64;
@@ -278,7 +291,11 @@ pub fn influencers(config: &GenerateConfig) -> Vec<Influencer> {
                 handle: (*handle).to_owned(),
                 platform,
                 followers,
+                // About 8 EUR per thousand followers a post (docs/generate.md).
                 fee_per_post: round2(followers as f64 * rng.random_range(0.004..0.012)),
+                pull: LogNormal::<f64>::new(0.0, 0.9)
+                    .expect("valid")
+                    .sample(&mut rng),
             }
         })
         .collect()
@@ -370,7 +387,7 @@ pub struct Post {
     pub promo_code: String,
 }
 
-/// The posts that went up on `day`: each influencer posts about twice a week.
+/// The paid posts that went up on `day`: each influencer posts about every other week.
 pub fn posts(
     config: &GenerateConfig,
     influencers: &[Influencer],
@@ -381,7 +398,7 @@ pub fn posts(
     let mut rng = stream(config.seed, Stream::Posts, &[day_number as u64]);
     let mut out = Vec::new();
     for inf in influencers {
-        if !rng.random_bool(2.0 / 7.0) {
+        if !rng.random_bool(1.0 / 14.0) {
             continue;
         }
         let reach = (inf.followers as f64 * rng.random_range(0.08..0.35)).round() as i64;

@@ -2,6 +2,7 @@
 
 pub mod business;
 pub mod calendar;
+pub mod calibration;
 pub mod catalogue;
 pub mod config;
 pub mod daily;

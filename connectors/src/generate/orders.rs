@@ -121,10 +121,10 @@ pub struct OrderCounts {
     pub new_before: Vec<u64>,
 }
 
-/// Orders per average day for `events_per_day` web events: about ten events a session and
-/// one session in forty buying.
+/// Orders per average day for `events_per_day` web events: about four events a session and
+/// one session in forty buying (docs/generate.md).
 pub fn orders_per_day(config: &GenerateConfig) -> f64 {
-    config.events_per_day as f64 / 400.0
+    config.events_per_day as f64 / 100.0
 }
 
 /// Draws the order counts of every day.
@@ -134,11 +134,11 @@ pub fn order_counts(config: &GenerateConfig) -> OrderCounts {
     let (mut orders, mut new) = (Vec::new(), Vec::new());
     for day in config.dates() {
         let n = poisson(&mut rng, base * calendar::demand(day)).max(0) as u64;
-        // Sales bring more first-time buyers.
+        // About three orders in five are a first purchase; sales bring more first-time buyers.
         let share = if calendar::sale_period(day).is_some() {
-            0.45
+            0.7
         } else {
-            0.3
+            0.6
         };
         let k = (0..n).filter(|_| rng.random_bool(share)).count() as u64;
         orders.push(n);
@@ -296,19 +296,39 @@ fn source(cx: &Context<'_>, rng: &mut ChaCha8Rng, day: NaiveDate) -> Source {
         0..=29 => Source::Direct,
         30..=49 => Source::Organic,
         50..=79 => {
+            // A campaign brings journeys by its budget and its channel's pull.
             let running: Vec<&Campaign> = cx.campaigns.iter().filter(|c| c.runs_on(day)).collect();
-            if running.is_empty() {
-                Source::Organic
-            } else {
-                Source::Campaign(running[rng.random_range(0..running.len())].id)
+            match pick(rng, &running, |c| c.daily_budget * c.channel().pull) {
+                Some(c) => Source::Campaign(c.id),
+                None => Source::Organic,
             }
         }
         80..=87 if !cx.influencers.is_empty() => {
-            Source::Influencer(cx.influencers[rng.random_range(0..cx.influencers.len())].id)
+            let all: Vec<&Influencer> = cx.influencers.iter().collect();
+            match pick(rng, &all, |i| i.pull) {
+                Some(i) => Source::Influencer(i.id),
+                None => Source::Organic,
+            }
         }
         80..=93 => Source::Email,
         _ => Source::Referral,
     }
+}
+
+/// One of `items`, drawn with probability proportional to `weight`; None when there are none.
+fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &[&'a T], weight: impl Fn(&T) -> f64) -> Option<&'a T> {
+    let total: f64 = items.iter().map(|i| weight(i)).sum();
+    if items.is_empty() || total <= 0.0 {
+        return items.first().copied();
+    }
+    let mut u = rng.random_range(0.0..total);
+    for item in items {
+        u -= weight(item);
+        if u < 0.0 {
+            return Some(item);
+        }
+    }
+    items.last().copied()
 }
 
 /// The discount code an order uses: the influencer's code after an influencer click, the

@@ -282,12 +282,14 @@ fn write_session(
         );
         return;
     }
-    // Browsing: most visits bounce; some look around, a few fill a cart and leave.
+    // Browsing: a third of visits bounce; most look at a few products, some at many, a few
+    // fill a cart and leave (about four events a visit, docs/generate.md).
     let depth = match rng.random_range(0..100) {
-        0..=44 => 0,
-        45..=74 => 1,
-        75..=89 => 2,
-        _ => 4,
+        0..=29 => 0,
+        30..=49 => 1,
+        50..=64 => 2,
+        65..=84 => 4,
+        _ => 7,
     };
     if rng.random_bool(0.12) {
         let q = SEARCHES[rng.random_range(0..SEARCHES.len())];

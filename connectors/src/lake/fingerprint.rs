@@ -51,6 +51,16 @@ pub async fn partitions(zone: &Zone, url: &Url) -> LakeResult<Option<Partitions>
     files.sort_by(|a, b| a.location.cmp(&b.location));
     let mut key: Option<String> = None;
     let mut hashes: BTreeMap<String, u64> = BTreeMap::new();
+    // The table's own files beside the partitions (its `_aloe_table.toml`) are part of every
+    // partition's fingerprint: new column types change what every partition reads as.
+    let (own, files): (Vec<_>, Vec<_>) = files.into_iter().partition(|meta| {
+        let parts: Vec<_> = meta.location.parts().skip(depth).collect();
+        parts.len() == 1 && parts[0].as_ref().starts_with('_')
+    });
+    let mut seed: u64 = 0xcbf2_9ce4_8422_2325;
+    for meta in &own {
+        fnv(&mut seed, meta);
+    }
     for meta in files {
         let parts: Vec<_> = meta.location.parts().skip(depth).collect();
         let (Some(folder), true) = (parts.first(), parts.len() >= 2) else {
@@ -62,24 +72,7 @@ pub async fn partitions(zone: &Zone, url: &Url) -> LakeResult<Option<Partitions>
         if key.get_or_insert_with(|| k.to_owned()) != k {
             return Ok(None);
         }
-        let stamp = meta.e_tag.clone().unwrap_or_else(|| {
-            meta.last_modified
-                .timestamp_nanos_opt()
-                .unwrap_or(0)
-                .to_string()
-        });
-        let hash = hashes.entry(v.to_owned()).or_insert(0xcbf2_9ce4_8422_2325);
-        for byte in meta
-            .location
-            .as_ref()
-            .bytes()
-            .chain(meta.size.to_le_bytes())
-            .chain(stamp.bytes())
-        {
-            // FNV-1a: stable across releases and processes, unlike the standard hasher.
-            *hash ^= u64::from(byte);
-            *hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+        fnv(hashes.entry(v.to_owned()).or_insert(seed), &meta);
     }
     Ok(key.map(|key| Partitions {
         key,
@@ -88,6 +81,27 @@ pub async fn partitions(zone: &Zone, url: &Url) -> LakeResult<Option<Partitions>
             .map(|(v, h)| (v, format!("{h:016x}")))
             .collect(),
     }))
+}
+
+/// Folds a file's path, size and version into `hash`.
+fn fnv(hash: &mut u64, meta: &object_store::ObjectMeta) {
+    let stamp = meta.e_tag.clone().unwrap_or_else(|| {
+        meta.last_modified
+            .timestamp_nanos_opt()
+            .unwrap_or(0)
+            .to_string()
+    });
+    for byte in meta
+        .location
+        .as_ref()
+        .bytes()
+        .chain(meta.size.to_le_bytes())
+        .chain(stamp.bytes())
+    {
+        // FNV-1a: stable across releases and processes, unlike the standard hasher.
+        *hash ^= u64::from(byte);
+        *hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +141,25 @@ mod tests {
             after.fingerprints["2025-09-02"]
         );
         assert!(after.fingerprints.contains_key("2025-09-03"));
+        // A table file beside the partitions keeps them comparable, and changing it changes
+        // every partition.
+        std::fs::write(table.join("_aloe_table.toml"), "format = 'json'\n").unwrap();
+        let typed = partitions(&zone, &url).await.unwrap().unwrap();
+        assert_eq!(typed.fingerprints.len(), 3);
+        assert!(
+            typed
+                .fingerprints
+                .iter()
+                .all(|(day, f)| after.fingerprints[day] != *f)
+        );
+        std::fs::write(table.join("_aloe_table.toml"), "format = 'json'\n\n").unwrap();
+        let retyped = partitions(&zone, &url).await.unwrap().unwrap();
+        assert!(
+            retyped
+                .fingerprints
+                .iter()
+                .all(|(day, f)| typed.fingerprints[day] != *f)
+        );
         // Files directly in the table folder: not partitioned.
         std::fs::write(table.join("loose.jsonl"), "{}\n").unwrap();
         assert!(partitions(&zone, &url).await.unwrap().is_none());

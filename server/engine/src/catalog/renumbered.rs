@@ -197,7 +197,7 @@ async fn with_numeric_typmods(
             continue;
         }
         let relation = relations.value(row);
-        if !schemas.contains_key(&relation) {
+        if let std::collections::hash_map::Entry::Vacant(entry) = schemas.entry(relation) {
             let mut found = None;
             if let (Some(catalog), Some((schema, table))) =
                 (&catalog, names.relations.get(&relation))
@@ -206,7 +206,7 @@ async fn with_numeric_typmods(
             {
                 found = Some(provider.schema());
             }
-            schemas.insert(relation, found);
+            entry.insert(found);
         }
         let field = schemas[&relation]
             .as_ref()
