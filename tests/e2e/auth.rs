@@ -115,6 +115,8 @@ async fn users_log_in_with_scram_and_nobody_else_does() {
         "CALL aloe.run()",
         "COPY (SELECT 1) TO 'bronze/x.csv'",
         "DROP TABLE IF EXISTS bronze.nothing",
+        "CREATE SCHEMA analytics",
+        "DROP SCHEMA IF EXISTS analytics",
     ] {
         let err = r.batch_execute(write).await.unwrap_err();
         let db = err.as_db_error().unwrap();

@@ -327,7 +327,7 @@ async fn bad_writes_get_their_sqlstate_and_change_nothing() {
         ("INSERT INTO gen.orders SELECT * FROM gen.orders", "42501"),
         ("CREATE TABLE gen.mine AS SELECT 1", "42501"),
         ("CREATE TABLE nowhere.t AS SELECT 1", "3F000"),
-        ("CREATE SCHEMA platinum", "0A000"),
+        ("CREATE SCHEMA silver", "42P06"),
         ("UPDATE silver.t SET x = 3", "0A000"),
         ("DELETE FROM silver.t", "0A000"),
         ("CREATE TEMPORARY TABLE tmp AS SELECT 1", "0A000"),

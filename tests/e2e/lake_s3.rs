@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{Server, python, sqlstate};
+use crate::harness::{Server, one_i64, python, sqlstate};
 
 /// moto's S3 server on a free loopback port; killed when dropped.
 struct S3Endpoint {
@@ -176,6 +176,9 @@ async fn the_lake_on_s3_finds_writes_and_keeps_tables() {
                  CREATE TABLE visits (id BIGINT, page VARCHAR);
                  INSERT INTO visits VALUES (1, '/'), (2, '/shop');
                  CREATE VIEW gold.revenue AS SELECT payment_method, sum(revenue) AS eur FROM silver.orders GROUP BY payment_method;
+                 CREATE SCHEMA analytics_marts;
+                 CREATE TABLE analytics_marts.customers AS SELECT * FROM gen.customers WHERE customer_id <= 30;
+                 CREATE SCHEMA scratch;
                  COPY (SELECT value AS id,
                               md5(CAST(value AS VARCHAR)) || md5(CAST(value * 7919 AS VARCHAR)) AS h
                        FROM generate_series(1, 700000))
@@ -238,4 +241,31 @@ async fn the_lake_on_s3_finds_writes_and_keeps_tables() {
         .unwrap();
     assert_eq!(big.get::<_, i64>(0), 700_000);
     assert_eq!(big.get::<_, i64>(1), 700_000);
+    // Schemas made by CREATE SCHEMA are kept in the bucket, the empty one too, and dropped
+    // from it.
+    assert_eq!(
+        one_i64(&client, "SELECT count(*) FROM analytics_marts.customers").await,
+        30
+    );
+    assert_eq!(
+        one_i64(
+            &client,
+            "SELECT count(*) FROM pg_namespace WHERE nspname IN ('analytics_marts', 'scratch')"
+        )
+        .await,
+        2
+    );
+    assert!(
+        !s3.list("public/_schemas/analytics_marts/customers/_delta_log/")
+            .is_empty()
+    );
+    client
+        .batch_execute("DROP SCHEMA analytics_marts CASCADE; DROP SCHEMA scratch")
+        .await
+        .unwrap();
+    assert!(
+        s3.list("public/_schemas/").is_empty(),
+        "{:?}",
+        s3.list("public/_schemas/")
+    );
 }

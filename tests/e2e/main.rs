@@ -29,6 +29,7 @@ mod parameters;
 mod python;
 mod raw;
 mod result_cache;
+mod schemas;
 mod scram;
 mod sessions;
 mod shutdown;

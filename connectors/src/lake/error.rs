@@ -9,6 +9,12 @@ pub enum LakeError {
     /// The zone does not exist.
     #[error("no zone named \"{0}\"; the zones are bronze, silver, gold and public")]
     NoZone(String),
+    /// The schema exists already.
+    #[error("schema \"{0}\" already exists")]
+    SchemaExists(String),
+    /// The schema does not exist.
+    #[error("schema \"{0}\" does not exist")]
+    NoSchema(String),
     /// The table exists already.
     #[error("relation \"{0}\" already exists")]
     Exists(String),

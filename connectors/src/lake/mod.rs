@@ -31,14 +31,26 @@ pub const RESERVED_PREFIX: [char; 2] = ['_', '.'];
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use object_store::ObjectStoreExt;
+use zone::object_path;
+
 use datafusion::catalog::Session;
 use datafusion::execution::runtime_env::RuntimeEnv;
 
-/// The lake: its zones as schemas, and the tables `aloe.toml` declares.
+/// Where the schemas made by `CREATE SCHEMA` live, under the public zone's root: one folder
+/// each, which a `_` name keeps from being listed as a table of public.
+pub const USER_SCHEMAS: &str = "_schemas";
+
+/// The file that makes a user schema's folder exist on stores without folders (S3).
+const SCHEMA_MARKER: &str = "_aloe_schema.json";
+
+/// The lake: its zones as schemas (the four fixed ones, then those `CREATE SCHEMA` made), and
+/// the tables `aloe.toml` declares.
 #[derive(Debug)]
 pub struct Lake {
-    schemas: Vec<Arc<ZoneSchema>>,
+    schemas: std::sync::RwLock<Vec<Arc<ZoneSchema>>>,
     declared: Vec<TableDecl>,
+    s3: S3Options,
 }
 
 impl Lake {
@@ -71,25 +83,142 @@ impl Lake {
                 )));
             }
         }
-        Ok(Self { schemas, declared })
+        Ok(Self {
+            schemas: std::sync::RwLock::new(schemas),
+            declared,
+            s3: s3.clone(),
+        })
+    }
+
+    /// Finds the schemas `CREATE SCHEMA` made earlier and adds them, returning them.
+    pub async fn open_user_schemas(&self) -> LakeResult<Vec<Arc<ZoneSchema>>> {
+        use futures::TryStreamExt;
+        let public = self.zone("public");
+        let root = object_path(&public.join(USER_SCHEMAS));
+        let listing = public.store.list_with_delimiter(Some(&root)).await;
+        let folders = match listing {
+            Ok(l) => l.common_prefixes,
+            Err(object_store::Error::NotFound { .. }) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let mut opened = Vec::new();
+        for folder in folders {
+            let Some(name) = folder.filename().map(str::to_owned) else {
+                continue;
+            };
+            let marker = folder.clone().join(SCHEMA_MARKER);
+            let has_marker = public
+                .store
+                .list(Some(&folder))
+                .try_any(|m| std::future::ready(m.location == marker))
+                .await?;
+            if !has_marker || self.schema(&name).is_some() || schema_name_problem(&name).is_some() {
+                continue;
+            }
+            opened.push(self.add_user_schema(&name)?);
+        }
+        Ok(opened)
+    }
+
+    /// Makes user schema `name`: its marker is written first, so it exists after a restart.
+    pub async fn create_schema(&self, name: &str) -> LakeResult<Arc<ZoneSchema>> {
+        if let Some(problem) = schema_name_problem(name) {
+            return Err(LakeError::OutsideLake(problem));
+        }
+        if self.schema(name).is_some() {
+            return Err(LakeError::SchemaExists(name.to_owned()));
+        }
+        let public = self.zone("public");
+        let marker = object_path(&public.join(&format!("{USER_SCHEMAS}/{name}/{SCHEMA_MARKER}")));
+        let text = format!("{{\"schema\": {name:?}}}\n");
+        public
+            .store
+            .put(&marker, object_store::PutPayload::from(text.into_bytes()))
+            .await?;
+        self.add_user_schema(name)
+    }
+
+    /// Removes user schema `name` and everything in it; the marker goes last, so a drop
+    /// stopped half-way leaves a schema that still lists what is left.
+    pub async fn drop_schema(&self, name: &str) -> LakeResult<()> {
+        use futures::TryStreamExt;
+        if ZONES.contains(&name) {
+            return Err(LakeError::Unsupported(format!(
+                "schema \"{name}\" is one of the lake's zones and cannot be dropped"
+            )));
+        }
+        let schema = self
+            .schema(name)
+            .ok_or_else(|| LakeError::NoSchema(name.to_owned()))?;
+        let zone = &schema.zone;
+        let root = zone.root();
+        let marker = root.clone().join(SCHEMA_MARKER);
+        let objects: Vec<_> = zone.store.list(Some(&root)).try_collect().await?;
+        for object in objects.iter().filter(|o| o.location != marker) {
+            match zone.store.delete(&object.location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        match zone.store.delete(&marker).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        // A local store leaves the emptied folders behind; S3 has none.
+        if zone.url.scheme() == "file"
+            && let Ok(folder) = zone.url.to_file_path()
+            && let Err(e) = std::fs::remove_dir_all(&folder)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(folder = %folder.display(), error = %e, "dropped schema's folder left behind");
+        }
+        self.schemas
+            .write()
+            .expect("schema list lock")
+            .retain(|s| s.zone.name != name);
+        Ok(())
+    }
+
+    /// Adds user schema `name` (its folder under public) to the list.
+    fn add_user_schema(&self, name: &str) -> LakeResult<Arc<ZoneSchema>> {
+        let public = self.zone("public");
+        let mut url = public.join(&format!("{USER_SCHEMAS}/{name}"));
+        url.path_segments_mut()
+            .expect("zone URLs have paths")
+            .push("");
+        let schema = Arc::new(ZoneSchema::new(Arc::new(Zone::open(
+            name,
+            url.as_str(),
+            &self.s3,
+        )?)));
+        self.schemas
+            .write()
+            .expect("schema list lock")
+            .push(schema.clone());
+        Ok(schema)
     }
 
     /// Makes the zones' stores known to DataFusion, so their URLs can be scanned.
     pub fn register_stores(&self, runtime: &RuntimeEnv) {
-        for schema in &self.schemas {
+        for schema in self.schemas() {
             let zone = &schema.zone;
             runtime.register_object_store(&zone.store_url, zone.store.clone());
         }
     }
 
-    /// The zones' schemas, in [`ZONES`] order.
-    pub fn schemas(&self) -> &[Arc<ZoneSchema>] {
-        &self.schemas
+    /// The zones' schemas, in [`ZONES`] order, then the user schemas in creation order.
+    pub fn schemas(&self) -> Vec<Arc<ZoneSchema>> {
+        self.schemas.read().expect("schema list lock").clone()
     }
 
     /// The schema of zone `name`.
-    pub fn schema(&self, name: &str) -> Option<&Arc<ZoneSchema>> {
-        self.schemas.iter().find(|s| s.zone.name == name)
+    pub fn schema(&self, name: &str) -> Option<Arc<ZoneSchema>> {
+        self.schemas
+            .read()
+            .expect("schema list lock")
+            .iter()
+            .find(|s| s.zone.name == name)
+            .cloned()
     }
 
     /// Zone `name` (`bronze`, `silver`, `gold`, `public`), which every lake has.
@@ -102,7 +231,7 @@ impl Lake {
 
     /// The zones, for resolving client-given paths.
     pub fn zones(&self) -> Vec<Zone> {
-        self.schemas.iter().map(|s| (*s.zone).clone()).collect()
+        self.schemas().iter().map(|s| (*s.zone).clone()).collect()
     }
 
     /// Lists zone `name` again and reopens its tables; views are left as they are. A table
@@ -170,4 +299,19 @@ impl Lake {
         }
         Ok(())
     }
+}
+
+/// Why `name` cannot be a user schema's folder, if it cannot: it must be one plain path
+/// segment that is not Aloe's bookkeeping.
+fn schema_name_problem(name: &str) -> Option<String> {
+    let bad = name.is_empty()
+        || name.starts_with(RESERVED_PREFIX)
+        || name.contains(['/', '\\', '\0'])
+        || name.len() > 63;
+    bad.then(|| {
+        format!(
+            "schema name \"{name}\" cannot be a folder of the lake (one path segment of at most \
+             63 characters, not starting with _ or .)"
+        )
+    })
 }

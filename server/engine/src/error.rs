@@ -70,6 +70,10 @@ pub mod sqlstate {
     pub const INTERNAL_ERROR: &str = "XX000";
     /// 3F000: no such schema.
     pub const INVALID_SCHEMA_NAME: &str = "3F000";
+    /// duplicate_schema
+    pub const DUPLICATE_SCHEMA: &str = "42P06";
+    /// dependent_objects_still_exist
+    pub const DEPENDENT_OBJECTS_STILL_EXIST: &str = "2BP01";
     /// F0000: the configuration is wrong.
     pub const CONFIG_FILE_ERROR: &str = "F0000";
     /// 58P01: a file named does not exist.
@@ -506,7 +510,8 @@ fn lake_code(e: &aloe_connectors::lake::LakeError) -> &'static str {
     use aloe_connectors::lake::LakeError;
     match e {
         LakeError::OutsideLake(_) => sqlstate::INSUFFICIENT_PRIVILEGE,
-        LakeError::NoZone(_) => sqlstate::INVALID_SCHEMA_NAME,
+        LakeError::NoZone(_) | LakeError::NoSchema(_) => sqlstate::INVALID_SCHEMA_NAME,
+        LakeError::SchemaExists(_) => sqlstate::DUPLICATE_SCHEMA,
         LakeError::Exists(_) => sqlstate::DUPLICATE_TABLE,
         LakeError::Missing(_) => sqlstate::UNDEFINED_TABLE,
         LakeError::Unsupported(_) => sqlstate::FEATURE_NOT_SUPPORTED,

@@ -89,7 +89,7 @@ impl Engine {
     }
 
     fn zone_schema(&self, zone: &str) -> EngineResult<Arc<aloe_connectors::lake::ZoneSchema>> {
-        self.shared.lake.schema(zone).cloned().ok_or_else(|| {
+        self.shared.lake.schema(zone).ok_or_else(|| {
             EngineError::new(sqlstate::INVALID_SCHEMA_NAME, format!("no zone {zone}"))
         })
     }
@@ -111,7 +111,7 @@ impl Session {
         column: &str,
         values: Option<&[String]>,
     ) -> EngineResult<u64> {
-        let schema = self.lake().schema(zone).cloned().ok_or_else(|| {
+        let schema = self.lake().schema(zone).ok_or_else(|| {
             EngineError::new(sqlstate::INVALID_SCHEMA_NAME, format!("no zone {zone}"))
         })?;
         let mut parsed = self.parse(sql)?;

@@ -138,6 +138,12 @@ impl Engine {
     pub async fn open_lake(&self) -> EngineResult<()> {
         let session = self.session("aloe", &BTreeMap::new())?;
         let state = session.state();
+        // Schemas made by CREATE SCHEMA before the restart join the catalog first.
+        if let Some(catalog) = state.catalog_list().catalog(session.database()) {
+            for schema in self.shared.lake.open_user_schemas().await? {
+                catalog.register_schema(&schema.zone.name.clone(), schema)?;
+            }
+        }
         for schema in self.shared.lake.schemas() {
             self.shared.lake.refresh(&state, &schema.zone.name).await?;
         }

@@ -45,22 +45,11 @@ impl Session {
                 self.create_external(c).await?
             }
             LogicalPlan::Ddl(DdlStatement::CreateIndex(c)) => self.create_index(c).await?,
-            LogicalPlan::Ddl(DdlStatement::CreateCatalogSchema(c)) => {
-                if c.if_not_exists && self.lake().schema(&c.schema_name).is_some() {
-                    Outcome::command("CREATE SCHEMA")
-                } else {
-                    return Err(EngineError::not_supported(format!(
-                        "cannot create schema \"{}\": the lake's schemas are its zones \
-                         (bronze, silver, gold, public); create tables in one of them",
-                        c.schema_name
-                    )));
-                }
-            }
-            LogicalPlan::Ddl(
-                DdlStatement::DropCatalogSchema(_) | DdlStatement::CreateCatalog(_),
-            ) => {
+            LogicalPlan::Ddl(DdlStatement::CreateCatalogSchema(c)) => self.create_schema(c).await?,
+            LogicalPlan::Ddl(DdlStatement::DropCatalogSchema(d)) => self.drop_schema(d).await?,
+            LogicalPlan::Ddl(DdlStatement::CreateCatalog(_)) => {
                 return Err(EngineError::not_supported(
-                    "the lake's schemas are its zones and cannot be created or dropped",
+                    "a server has one database; create a schema in it instead",
                 ));
             }
             LogicalPlan::Copy(c) => {

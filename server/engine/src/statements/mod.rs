@@ -14,6 +14,7 @@ mod kafka_ddl;
 mod lake;
 mod prepare;
 pub(crate) mod query;
+mod schema;
 mod table;
 mod transaction;
 mod variable;
