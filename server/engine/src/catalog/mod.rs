@@ -19,7 +19,7 @@ mod overrides;
 mod pg_proc;
 mod pg_settings;
 mod renumbered;
-mod type_names;
+pub(crate) mod type_names;
 mod types;
 pub mod view;
 mod widened;

@@ -1,6 +1,6 @@
 //! PostgreSQL functions that DataFusion lacks and BI tools send in their questions:
 //! `timezone(zone, ts)`, `age(ts, ts)`, `make_time(h, m, s)`, `json_build_object(k, v, ...)`,
-//! `isfinite(date | timestamp | interval)`;
+//! `isfinite(date | timestamp | interval)`, `pg_typeof(any)`;
 //! and `coalesce` over both bytea kinds, which DataFusion's refuses.
 
 mod age;
@@ -8,6 +8,7 @@ mod coalesce;
 mod isfinite;
 mod json_build;
 mod make_time;
+mod pg_typeof;
 pub mod rows;
 mod timezone;
 
@@ -23,6 +24,7 @@ pub fn register(ctx: &SessionContext) {
         ScalarUDF::from(json_build::JsonBuildObject::default()),
         ScalarUDF::from(coalesce::Coalesce::default()),
         ScalarUDF::from(isfinite::IsFinite::default()),
+        ScalarUDF::from(pg_typeof::PgTypeof::default()),
     ] {
         ctx.register_udf(udf);
     }
