@@ -2,7 +2,6 @@
 //! (`integer`, `numeric`, `timestamp with time zone`, `text[]`). dbt's adapters and people
 //! checking a cast call it.
 
-use datafusion::arrow::array::StringArray;
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
@@ -55,11 +54,7 @@ impl ScalarUDFImpl for PgTypeof {
                     .unwrap_or_else(|_| "unknown".to_owned())
             }
         };
-        Ok(match &args.args[0] {
-            ColumnarValue::Scalar(_) => ColumnarValue::Scalar(ScalarValue::Utf8(Some(name))),
-            ColumnarValue::Array(a) => {
-                ColumnarValue::Array(std::sync::Arc::new(StringArray::from(vec![name; a.len()])))
-            }
-        })
+        // One answer for every row: a scalar, which DataFusion spreads over the batch.
+        Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(name))))
     }
 }
